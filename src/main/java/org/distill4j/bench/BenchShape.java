@@ -1,0 +1,40 @@
+package org.distill4j.bench;
+
+import org.distill4j.lm.ModelConfig;
+
+/**
+ * The two workloads of shared/bench/pytorch_peer.py, kept identical so the ratios mean something:
+ * small (hidden 256, 4 layers, 4 heads, intermediate 688, vocab 4096, batch 16) and medium (hidden 512,
+ * 8 layers, 8 heads, intermediate 1376, vocab 8192, batch 8); tied embeddings, sequence 256.
+ */
+public record BenchShape(String name, int hidden, int layers, int heads, int intermediate, int vocab, int trainBatch) {
+    public static final BenchShape SMALL = new BenchShape("small", 256, 4, 4, 688, 4096, 16);
+    public static final BenchShape MEDIUM = new BenchShape("medium", 512, 8, 8, 1376, 8192, 8);
+    public static final int SEQ = 256;
+
+    public static BenchShape byName(String name) {
+        return switch (name) {
+            case "small" -> SMALL;
+            case "medium" -> MEDIUM;
+            default -> throw new org.distill4j.util.UserError("unknown bench shape '" + name + "' (small, medium)");
+        };
+    }
+
+    public ModelConfig config() {
+        return config(vocab);
+    }
+
+    public ModelConfig config(int vocabSize) {
+        return ModelConfig.llama(vocabSize, hidden, intermediate, layers, heads, heads, 512, true, 1, 2, 0);
+    }
+
+    /** Forward FLOPs per token for a sequence of {@code seq}: 2·(matmul parameters) + attention. */
+    public double forwardFlopsPerToken(int seq) {
+        ModelConfig c = config();
+        long h = hidden;
+        long perLayer = 4 * h * h + 3 * h * intermediate;
+        double linear = 2.0 * (layers * perLayer + (long) vocab * h);
+        double attention = 2.0 * 2 * layers * h * seq / 2.0; // QK^T and AV over a causal half on average
+        return linear + attention;
+    }
+}

@@ -1,0 +1,57 @@
+package org.distill4j.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.distill4j.util.Json;
+import org.distill4j.util.UserError;
+
+/**
+ * Runs shared/bench/pytorch_peer.py (PyTorch eager + transformers) in the same bench run, so that the
+ * ratio compares figures measured on the same machine at the same time.
+ */
+public final class PytorchPeer {
+    private PytorchPeer() {}
+
+    /** Returns tok/s (or GFLOP/s for "peak") keyed "workload/config" from the script's JSON lines. */
+    public static Map<String, Double> run(Path python, Path script, String... workloads) {
+        if (!Files.isRegularFile(script)) {
+            throw new UserError(script + ": peer script not found");
+        }
+        var cmd = new java.util.ArrayList<String>();
+        cmd.add(python.toString());
+        cmd.add(script.toString());
+        cmd.addAll(java.util.List.of(workloads));
+        Map<String, Double> out = new LinkedHashMap<>();
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (!line.startsWith("{")) {
+                        continue;
+                    }
+                    JsonNode n = Json.MAPPER.readTree(line);
+                    String key = n.path("workload").asText() + "/" + n.path("config").asText("");
+                    out.put(key, n.has("tok_s") ? n.path("tok_s").asDouble() : n.path("gflop_s").asDouble());
+                }
+            }
+            int code = p.waitFor();
+            if (code != 0) {
+                throw new UserError("peer script " + script + " exited with " + code);
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot run peer " + python + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UserError("interrupted while running the peer");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,71 @@
+package org.distill4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.distill4j.bench.BenchShape;
+import org.distill4j.bench.GenerateBench;
+import org.distill4j.bench.MatmulPeak;
+import org.distill4j.bench.PytorchPeer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code distill bench}: speed on the workloads of shared/bench/pytorch_peer.py, with the peer's figures when asked. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks on the shapes of shared/bench/pytorch_peer.py.",
+        subcommands = {BenchCommand.Generate.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** Options shared by every bench. */
+    static class PeerOptions {
+        @Option(names = "--peer-python", description = "A python with torch + transformers: runs pytorch_peer.py in the same run and prints ratios.")
+        Path peerPython;
+
+        @Option(names = "--peer-script", defaultValue = "../shared/bench/pytorch_peer.py", description = "Default: ${DEFAULT-VALUE}.")
+        Path peerScript;
+
+        @Option(names = "--shapes", split = ",", defaultValue = "small,medium", description = "Default: ${DEFAULT-VALUE}.")
+        List<String> shapes;
+
+        @Option(names = "--reps", defaultValue = "2", description = "Timed repetitions (best is reported). Default: ${DEFAULT-VALUE}.")
+        int reps;
+
+        Map<String, Double> peer(String workload) {
+            return peerPython == null ? Map.of() : PytorchPeer.run(peerPython, peerScript, "peak", workload);
+        }
+    }
+
+    static void report(String workload, String shape, double tokS, double peak, Map<String, Double> peer) {
+        Double theirs = peer.get(workload + "/" + shape);
+        String line = String.format("{\"workload\":\"%s\",\"config\":\"%s\",\"tok_s\":%.0f,\"matmul_gflop_s\":%.1f%s}",
+                workload, shape, tokS, peak,
+                theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f", theirs, tokS / theirs));
+        System.out.println(line);
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "64 prompts × 16 random tokens, 64 new tokens each, temperature 1, KV cache; tok/s = 64·64/s.")
+    static final class Generate extends PeerOptions implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Map<String, Double> peer = peer("generate");
+            try (NDManager m = NDManager.newBaseManager()) {
+                double peak = MatmulPeak.gflops(m);
+                if (peer.containsKey("peak/")) {
+                    System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", peak, peer.get("peak/"));
+                }
+                for (String s : shapes) {
+                    BenchShape shape = BenchShape.byName(s);
+                    report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, peer);
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.distill4j.cli;
+
+import java.io.PrintWriter;
+import org.distill4j.util.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Entry point of {@code ./distill}: one picocli subcommand per verb. */
+@Command(name = "distill", mixinStandardHelpOptions = true, version = "distill4j 0.1.0",
+        description = "Knowledge distillation of language models: teacher hacking, GAD, white-box KD.",
+        subcommands = {
+            GenerateCommand.class,
+            ScoreCommand.class,
+            BenchCommand.class,
+        })
+public final class Main implements Runnable {
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (0 ok, 2 bad input, 1 internal error). */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter errOut = commandLine.getErr();
+            Throwable cause = ex;
+            while (!(cause instanceof UserError) && cause.getCause() != null && cause != cause.getCause()) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof UserError) {
+                errOut.println("error: " + cause.getMessage());
+                if (verbose) {
+                    ex.printStackTrace(errOut);
+                }
+                errOut.flush();
+                return 2;
+            }
+            errOut.println("internal error: " + ex);
+            if (verbose) {
+                ex.printStackTrace(errOut);
+            } else {
+                errOut.println("(run with --verbose for the stack trace)");
+            }
+            errOut.flush();
+            return 1;
+        });
+        cli.setExitCodeExceptionMapper(t -> 2);
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,197 @@
+package org.distill4j.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.distill4j.util.AtomicFiles;
+import org.distill4j.util.Json;
+import org.distill4j.util.UserError;
+
+/**
+ * A Hugging Face checkpoint directory: config.json, model.safetensors (or shards with
+ * model.safetensors.index.json), tokenizer.json and generation_config.json when present.
+ */
+public final class Checkpoint {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+
+    private Checkpoint() {}
+
+    public static ModelConfig readConfig(Path dir) {
+        requireDir(dir);
+        return ModelConfig.read(dir.resolve(CONFIG));
+    }
+
+    private static void requireDir(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(dir + ": checkpoint directory not found");
+        }
+    }
+
+    /** Loads the weights of {@code dir} into a new Transformer whose arrays live under {@code parent}. */
+    public static Transformer loadTransformer(Path dir, NDManager parent) {
+        ModelConfig config = readConfig(dir);
+        List<Path> files = weightFiles(dir);
+        NDManager m = parent.newSubManager();
+        try {
+            Map<String, long[]> expected = Transformer.parameterShapes(config);
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (Path f : files) {
+                try (Safetensors.Reader r = Safetensors.open(f)) {
+                    for (Safetensors.TensorInfo t : r.tensors().values()) {
+                        long[] shape = expected.get(t.name());
+                        if (shape == null) {
+                            if (t.name().equals("lm_head.weight") && config.tieWordEmbeddings()) {
+                                continue; // some exporters write the tied head too
+                            }
+                            if (t.name().endsWith("rotary_emb.inv_freq")) {
+                                continue; // a buffer older transformers saved; recomputed from rope_theta
+                            }
+                            throw new UserError(f + ": unexpected tensor '" + t.name() + "' for a " + config.modelType()
+                                    + " with this config.json");
+                        }
+                        if (!java.util.Arrays.equals(shape, t.shape())) {
+                            throw new UserError(f + ": tensor '" + t.name() + "' has shape " + java.util.Arrays.toString(t.shape())
+                                    + " but config.json implies " + java.util.Arrays.toString(shape));
+                        }
+                        params.put(t.name(), r.load(t.name(), m));
+                    }
+                }
+            }
+            Set<String> missing = new LinkedHashSet<>(expected.keySet());
+            missing.removeAll(params.keySet());
+            if (!missing.isEmpty()) {
+                throw new UserError(dir + ": weights lack " + missing.size() + " tensor(s), first '" + missing.iterator().next() + "'");
+            }
+            return Transformer.of(config, m, params);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static List<Path> weightFiles(Path dir) {
+        Path single = dir.resolve(WEIGHTS);
+        if (Files.isRegularFile(single)) {
+            return List.of(single);
+        }
+        Path index = dir.resolve(INDEX);
+        if (Files.isRegularFile(index)) {
+            JsonNode map = Json.read(index).path("weight_map");
+            if (!map.isObject()) {
+                throw new UserError(index + ": missing 'weight_map'");
+            }
+            Set<String> shards = new LinkedHashSet<>();
+            map.forEach(v -> shards.add(v.asText()));
+            List<Path> out = new ArrayList<>();
+            shards.forEach(s -> out.add(dir.resolve(s)));
+            return out;
+        }
+        throw new UserError(dir + ": no " + WEIGHTS + " or " + INDEX);
+    }
+
+    /** Loads the tokenizer of a checkpoint, checking it fits the model's vocabulary. */
+    public static Tokenizer loadTokenizer(Path dir, ModelConfig config) {
+        Path file = dir.resolve(TOKENIZER);
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(dir + ": no " + TOKENIZER);
+        }
+        Tokenizer tok = Tokenizer.load(file);
+        if (tok.vocabSize() > config.vocabSize()) {
+            tok.close();
+            throw new UserError(file + ": tokenizer has " + tok.vocabSize() + " ids but config.json vocab_size is "
+                    + config.vocabSize());
+        }
+        return tok;
+    }
+
+    /**
+     * Saves a checkpoint directory atomically: everything is written into a sibling temporary
+     * directory, which then replaces {@code dir}; the previous checkpoint survives a crash mid-save.
+     *
+     * @param extraFiles further files to copy in (e.g. tokenizer.json, generation_config.json), by name
+     */
+    public static void save(Path dir, Transformer model, Safetensors.DType storage, Map<String, Path> extraFiles) {
+        saveWith(dir, tmp -> {
+            model.config().write(tmp.resolve(CONFIG));
+            Safetensors.Writer w = new Safetensors.Writer();
+            model.parameters().forEach((name, a) -> w.add(name, a, storage));
+            w.write(tmp.resolve(WEIGHTS));
+            for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
+                Files.copy(e.getValue(), tmp.resolve(e.getKey()));
+            }
+        });
+    }
+
+    @FunctionalInterface
+    public interface DirectoryWriter {
+        void write(Path tmp) throws IOException;
+    }
+
+    /** Writes a directory via {@code writer} into a temporary sibling, then swaps it into place. */
+    public static void saveWith(Path dir, DirectoryWriter writer) {
+        Path abs = dir.toAbsolutePath();
+        Path parent = abs.getParent();
+        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path old = parent.resolve("." + abs.getFileName() + ".old");
+        try {
+            Files.createDirectories(parent);
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            writer.write(tmp);
+            deleteTree(old);
+            if (Files.exists(abs)) {
+                AtomicFiles.move(abs, old);
+            }
+            AtomicFiles.move(tmp, abs);
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot save checkpoint: " + e, e);
+        } finally {
+            try {
+                deleteTree(tmp);
+            } catch (IOException ignored) {
+                // leftover temp dir is hidden and replaced on the next save
+            }
+        }
+    }
+
+    /** Where a crash between the two renames of {@link #saveWith} left the previous checkpoint, if anywhere. */
+    public static Path recover(Path dir) {
+        Path abs = dir.toAbsolutePath();
+        Path old = abs.getParent().resolve("." + abs.getFileName() + ".old");
+        if (!Files.exists(abs) && Files.isDirectory(old)) {
+            try {
+                AtomicFiles.move(old, abs);
+            } catch (IOException e) {
+                throw new UserError(dir + ": cannot restore previous checkpoint from " + old + ": " + e, e);
+            }
+        }
+        return abs;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

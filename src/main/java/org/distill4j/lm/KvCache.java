@@ -1,0 +1,67 @@
+package org.distill4j.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Keys and values of every layer for a batch being decoded, preallocated to a capacity so a decoding
+ * step writes its new entries in place instead of copying the whole cache (concatenation would cost
+ * O(length) memory traffic per token).
+ */
+public final class KvCache implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int capacity;
+    private int length;
+
+    public KvCache(NDManager parent, ModelConfig config, int batch, int capacity) {
+        this.manager = parent.newSubManager();
+        this.capacity = capacity;
+        int layers = config.numHiddenLayers();
+        keys = new NDArray[layers];
+        values = new NDArray[layers];
+        Shape shape = new Shape(batch, config.numKeyValueHeads(), capacity, config.headDim());
+        for (int i = 0; i < layers; i++) {
+            keys[i] = manager.zeros(shape, DataType.FLOAT32);
+            values[i] = manager.zeros(shape, DataType.FLOAT32);
+        }
+    }
+
+    /** Number of positions already stored. */
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Writes the new keys/values [B, kvHeads, t, D] of one layer after the stored ones; returns views of all. */
+    NDArray[] append(int layer, NDArray k, NDArray v) {
+        int t = (int) k.getShape().get(2);
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " + " + t + " > " + capacity);
+        }
+        NDIndex slot = new NDIndex(":, :, {}:{}", length, length + t);
+        keys[layer].set(slot, k);
+        values[layer].set(slot, v);
+        NDIndex stored = new NDIndex(":, :, :{}", length + t);
+        // views owned by the caller's (per-step) manager, so nothing accumulates in the cache's manager
+        NDManager step = k.getManager();
+        return new NDArray[] {keys[layer].get(step, stored), values[layer].get(step, stored)};
+    }
+
+    /** Called once per forward after every layer has appended its {@code t} new positions. */
+    void advance(int t) {
+        length += t;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

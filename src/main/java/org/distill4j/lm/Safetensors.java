@@ -1,0 +1,358 @@
+package org.distill4j.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.distill4j.util.AtomicFiles;
+import org.distill4j.util.Json;
+import org.distill4j.util.UserError;
+
+/**
+ * The safetensors format (8-byte little-endian header length, JSON header, raw little-endian data).
+ * Hand-rolled because DJL's NDList codec reads the whole file into one byte[] (2 GiB limit), drops
+ * {@code __metadata__} and tensor order; this reader maps each tensor's bytes instead.
+ */
+public final class Safetensors {
+    private Safetensors() {}
+
+    public enum DType {
+        F32(4), F16(2), BF16(2), I64(8), I32(4), U8(1);
+
+        final int bytes;
+
+        DType(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
+        public long elements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /** Opens and validates a file; tensors are read on demand from a memory map of their byte range. */
+    public static Reader open(Path file) {
+        return new Reader(file);
+    }
+
+    public static final class Reader implements AutoCloseable {
+        private final Path file;
+        private final FileChannel channel;
+        private final long dataStart;
+        private final Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+
+        private Reader(Path file) {
+            this.file = file;
+            if (!Files.isRegularFile(file)) {
+                throw new UserError(file + ": file not found");
+            }
+            try {
+                channel = FileChannel.open(file, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw new UserError(file + ": cannot open: " + e.getMessage(), e);
+            }
+            try {
+                long size = channel.size();
+                if (size < 8) {
+                    throw bad("file is " + size + " bytes, shorter than the 8-byte header length");
+                }
+                ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                channel.read(lenBuf, 0);
+                long headerLen = lenBuf.flip().getLong();
+                if (headerLen <= 0 || headerLen > size - 8 || headerLen > 100_000_000) {
+                    throw bad("header length " + headerLen + " does not fit in a file of " + size + " bytes (truncated or not safetensors)");
+                }
+                ByteBuffer header = ByteBuffer.allocate((int) headerLen);
+                channel.read(header, 8);
+                dataStart = 8 + headerLen;
+                parseHeader(new String(header.array(), StandardCharsets.UTF_8), size - dataStart);
+            } catch (IOException e) {
+                close();
+                throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private UserError bad(String what) {
+            return new UserError(file + ": invalid safetensors: " + what);
+        }
+
+        private void parseHeader(String json, long dataSize) {
+            JsonNode root;
+            try {
+                root = Json.MAPPER.readTree(json);
+            } catch (IOException e) {
+                throw bad("header is not valid JSON (" + e.getMessage() + ")");
+            }
+            if (root == null || !root.isObject()) {
+                throw bad("header is not a JSON object");
+            }
+            List<TensorInfo> byOffset = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String name = e.getKey();
+                JsonNode v = e.getValue();
+                if (name.equals("__metadata__")) {
+                    v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                DType dtype;
+                try {
+                    dtype = DType.valueOf(v.path("dtype").asText());
+                } catch (IllegalArgumentException ex) {
+                    throw bad("tensor '" + name + "' has unsupported dtype '" + v.path("dtype").asText() + "'");
+                }
+                JsonNode shapeNode = v.path("shape");
+                JsonNode offsets = v.path("data_offsets");
+                if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
+                    throw bad("tensor '" + name + "' lacks shape or data_offsets");
+                }
+                long[] shape = new long[shapeNode.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = shapeNode.get(i).asLong(-1);
+                    if (shape[i] < 0) {
+                        throw bad("tensor '" + name + "' has a negative dimension");
+                    }
+                }
+                TensorInfo info = new TensorInfo(name, dtype, shape, offsets.get(0).asLong(-1), offsets.get(1).asLong(-1));
+                if (info.begin() < 0 || info.end() < info.begin() || info.end() > dataSize) {
+                    throw bad("tensor '" + name + "' has data_offsets [" + info.begin() + ", " + info.end()
+                            + "] outside the data section of " + dataSize + " bytes (truncated file?)");
+                }
+                if (info.elements() * dtype.bytes != info.end() - info.begin()) {
+                    throw bad("tensor '" + name + "' has shape " + Arrays.toString(shape) + " × " + dtype + " = "
+                            + info.elements() * dtype.bytes + " bytes but its data_offsets span " + (info.end() - info.begin()));
+                }
+                tensors.put(name, info);
+                byOffset.add(info);
+            }
+            byOffset.sort(Comparator.comparingLong(TensorInfo::begin));
+            for (int i = 1; i < byOffset.size(); i++) {
+                TensorInfo a = byOffset.get(i - 1);
+                TensorInfo b = byOffset.get(i);
+                if (b.begin() < a.end()) {
+                    throw bad("tensors '" + a.name() + "' and '" + b.name() + "' overlap");
+                }
+            }
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        public Map<String, TensorInfo> tensors() {
+            return Collections.unmodifiableMap(tensors);
+        }
+
+        public Map<String, String> metadata() {
+            return Collections.unmodifiableMap(metadata);
+        }
+
+        public TensorInfo info(String name) {
+            TensorInfo t = tensors.get(name);
+            if (t == null) {
+                throw new UserError(file + ": tensor '" + name + "' is missing");
+            }
+            return t;
+        }
+
+        private MappedByteBuffer map(TensorInfo t) {
+            try {
+                MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.end() - t.begin());
+                m.order(ByteOrder.LITTLE_ENDIAN);
+                return m;
+            } catch (IOException e) {
+                throw new UserError(file + ": cannot map tensor '" + t.name() + "': " + e.getMessage(), e);
+            }
+        }
+
+        /** Float tensor as F32 bytes in native order, in a fresh direct buffer (BF16/F16 widened here). */
+        private ByteBuffer floatBytes(TensorInfo t) {
+            MappedByteBuffer src = map(t);
+            int n = Math.toIntExact(t.elements());
+            ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+            switch (t.dtype()) {
+                case F32 -> out.asFloatBuffer().put(src.asFloatBuffer());
+                case BF16 -> {
+                    var in = src.asShortBuffer();
+                    var o = out.asFloatBuffer();
+                    for (int i = 0; i < n; i++) {
+                        o.put(i, Float.intBitsToFloat((in.get(i) & 0xffff) << 16));
+                    }
+                }
+                case F16 -> {
+                    var in = src.asShortBuffer();
+                    var o = out.asFloatBuffer();
+                    for (int i = 0; i < n; i++) {
+                        o.put(i, Float.float16ToFloat(in.get(i)));
+                    }
+                }
+                default -> throw new UserError(file + ": tensor '" + t.name() + "' is " + t.dtype() + ", expected a float tensor");
+            }
+            return out;
+        }
+
+        /** Loads a float tensor (F32, F16 or BF16) as an F32 NDArray owned by {@code manager}. */
+        public NDArray load(String name, NDManager manager) {
+            TensorInfo t = info(name);
+            return manager.create(floatBytes(t), new Shape(t.shape()), DataType.FLOAT32);
+        }
+
+        public float[] readFloats(String name) {
+            TensorInfo t = info(name);
+            float[] a = new float[Math.toIntExact(t.elements())];
+            floatBytes(t).asFloatBuffer().get(a);
+            return a;
+        }
+
+        public long[] readLongs(String name) {
+            TensorInfo t = info(name);
+            MappedByteBuffer src = map(t);
+            long[] a = new long[Math.toIntExact(t.elements())];
+            switch (t.dtype()) {
+                case I64 -> src.asLongBuffer().get(a);
+                case I32 -> {
+                    var in = src.asIntBuffer();
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = in.get(i);
+                    }
+                }
+                default -> throw new UserError(file + ": tensor '" + name + "' is " + t.dtype() + ", expected an integer tensor");
+            }
+            return a;
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // read-only channel: nothing to lose
+            }
+        }
+    }
+
+    /** Collects tensors in order and writes them atomically. */
+    public static final class Writer {
+        private record Entry(DType dtype, long[] shape, ByteBuffer data) {}
+
+        private final Map<String, Entry> entries = new LinkedHashMap<>();
+        private final Map<String, String> metadata = new LinkedHashMap<>(Map.of("format", "pt"));
+
+        public Writer metadata(String key, String value) {
+            metadata.put(key, value);
+            return this;
+        }
+
+        /** Adds a float NDArray stored as F32 or BF16 (round to nearest even). */
+        public Writer add(String name, NDArray array, DType storage) {
+            float[] data = array.toType(DataType.FLOAT32, false).toFloatArray();
+            return add(name, data, array.getShape().getShape(), storage);
+        }
+
+        public Writer add(String name, float[] data, long[] shape, DType storage) {
+            ByteBuffer b;
+            switch (storage) {
+                case F32 -> {
+                    b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                    b.asFloatBuffer().put(data);
+                }
+                case BF16 -> {
+                    b = ByteBuffer.allocate(data.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                    var s = b.asShortBuffer();
+                    for (float f : data) {
+                        s.put(toBf16(f));
+                    }
+                }
+                default -> throw new IllegalArgumentException("float tensors are stored as F32 or BF16, not " + storage);
+            }
+            return put(name, new Entry(storage, shape.clone(), b));
+        }
+
+        public Writer addLongs(String name, long[] data, long[] shape) {
+            ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            b.asLongBuffer().put(data);
+            return put(name, new Entry(DType.I64, shape.clone(), b));
+        }
+
+        private Writer put(String name, Entry e) {
+            if (entries.putIfAbsent(name, e) != null) {
+                throw new IllegalArgumentException("tensor '" + name + "' added twice");
+            }
+            return this;
+        }
+
+        public void write(Path file) {
+            ObjectNode header = Json.object();
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+            long offset = 0;
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                ObjectNode t = header.putObject(e.getKey());
+                t.put("dtype", e.getValue().dtype().name());
+                var shape = t.putArray("shape");
+                for (long d : e.getValue().shape()) {
+                    shape.add(d);
+                }
+                long len = e.getValue().data().capacity();
+                t.putArray("data_offsets").add(offset).add(offset + len);
+                offset += len;
+            }
+            byte[] json = Json.bytes(header);
+            int padded = (json.length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
+            byte[] headerBytes = Arrays.copyOf(json, padded);
+            Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+            AtomicFiles.write(file, out -> {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+                out.write(len.array());
+                out.write(headerBytes);
+                for (Entry e : entries.values()) {
+                    writeBuffer(out, e.data());
+                }
+            });
+        }
+
+        private static void writeBuffer(OutputStream out, ByteBuffer b) throws IOException {
+            out.write(b.array(), b.arrayOffset(), b.capacity());
+        }
+    }
+
+    /** F32 → BF16 with round-to-nearest-even; NaN stays a quiet NaN. */
+    static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+}

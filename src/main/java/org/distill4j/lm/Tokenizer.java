@@ -1,0 +1,107 @@
+package org.distill4j.lm;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.distill4j.util.Json;
+import org.distill4j.util.UserError;
+
+/**
+ * A Hugging Face {@code tokenizer.json} loaded through DJL's binding of the Rust tokenizers library,
+ * with padding and truncation off (language-model data must never be silently cut or padded here).
+ * Special tokens (BOS) are added exactly as the file's post-processor says when asked for.
+ * The project's own word-level tokenizers are written as tokenizer.json too ({@link WordLevelTokenizer}),
+ * so this is the one loading path.
+ */
+public final class Tokenizer implements AutoCloseable {
+    private final Path file;
+    private final HuggingFaceTokenizer hf;
+    private final Map<String, Integer> specialIds;
+    private final int vocabSize;
+
+    private Tokenizer(Path file, HuggingFaceTokenizer hf, Map<String, Integer> specialIds, int vocabSize) {
+        this.file = file;
+        this.hf = hf;
+        this.specialIds = specialIds;
+        this.vocabSize = vocabSize;
+    }
+
+    /** Loads {@code tokenizer.json} (a file, or a directory holding one). */
+    public static Tokenizer load(Path path) {
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        JsonNode root = Json.read(file);
+        JsonNode model = root.path("model");
+        if (!model.isObject()) {
+            throw new UserError(file + ": not a tokenizer.json (no 'model' object)");
+        }
+        int size = 0;
+        JsonNode vocab = model.path("vocab");
+        if (vocab.isObject()) {
+            for (JsonNode id : vocab) {
+                size = Math.max(size, id.asInt() + 1);
+            }
+        } else if (vocab.isArray()) { // Unigram: [[piece, score], ...]
+            size = vocab.size();
+        }
+        Map<String, Integer> special = new HashMap<>();
+        for (JsonNode t : root.path("added_tokens")) {
+            size = Math.max(size, t.path("id").asInt() + 1);
+            special.put(t.path("content").asText(), t.path("id").asInt());
+        }
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optPadding(false)
+                    .optTruncation(false)
+                    .optAddSpecialTokens(true)
+                    .build();
+            return new Tokenizer(file, hf, special, size);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Ids are 0..vocabSize-1 (model vocab plus added tokens). */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /** Token ids of {@code text}; with {@code addSpecialTokens} the file's post-processor adds BOS etc. */
+    public long[] encode(String text, boolean addSpecialTokens) {
+        return hf.encode(text, addSpecialTokens, false).getIds();
+    }
+
+    /** Text of {@code ids}, special tokens skipped. */
+    public String decode(long[] ids) {
+        return hf.decode(ids, true);
+    }
+
+    /** Id of an added (special) token such as {@code </s>}. */
+    public Optional<Integer> specialId(String token) {
+        return Optional.ofNullable(specialIds.get(token));
+    }
+
+    /** Copies the tokenizer file into a checkpoint directory. */
+    public void copyTo(Path dir) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            org.distill4j.util.AtomicFiles.write(dir.resolve("tokenizer.json"), out -> out.write(bytes));
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        hf.close();
+    }
+}
