@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
         subcommands = {
             GenerateCommand.class,
             ScoreCommand.class,
+            SftCommand.class,
+            TaskCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Runnable {
@@ -61,6 +63,29 @@ public final class Main implements Runnable {
             return 1;
         });
         cli.setExitCodeExceptionMapper(t -> 2);
+        ConfigFile config;
+        try {
+            config = ConfigFile.fromArgs(args);
+        } catch (UserError e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        if (config != null) {
+            cli.setDefaultValueProvider(config);
+            cli.setExecutionStrategy(parseResult -> {
+                CommandLine.ParseResult leaf = parseResult;
+                while (leaf.hasSubcommand()) {
+                    leaf = leaf.subcommand();
+                }
+                try {
+                    config.validate(leaf.commandSpec());
+                } catch (UserError e) {
+                    throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), e.getMessage(), e);
+                }
+                return new CommandLine.RunLast().execute(parseResult);
+            });
+        }
         return cli.execute(args);
     }
 }

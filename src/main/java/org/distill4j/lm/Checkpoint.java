@@ -106,9 +106,13 @@ public final class Checkpoint {
 
     /** Loads the tokenizer of a checkpoint, checking it fits the model's vocabulary. */
     public static Tokenizer loadTokenizer(Path dir, ModelConfig config) {
-        Path file = dir.resolve(TOKENIZER);
+        return loadTokenizer(dir, dir.resolve(TOKENIZER), config);
+    }
+
+    /** Loads a tokenizer file for a model, checking it fits the model's vocabulary. */
+    public static Tokenizer loadTokenizer(Path dir, Path file, ModelConfig config) {
         if (!Files.isRegularFile(file)) {
-            throw new UserError(dir + ": no " + TOKENIZER);
+            throw new UserError(dir + ": no " + file.getFileName());
         }
         Tokenizer tok = Tokenizer.load(file);
         if (tok.vocabSize() > config.vocabSize()) {

@@ -1,0 +1,397 @@
+package org.distill4j.experiment;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * The embedded prompt→response language (docs/embedded-task.md): a prompt lists K ∈ [3, 8] items
+ * ("adjective noun"), the response describes every item once, in one of several orders, each with one
+ * of four clause templates, the adjective possibly replaced by its synonym, a verb drawn from the
+ * noun's class, clauses joined by one of three connectives. Every response has exactly one
+ * derivation, so its probability under the grammar is exact ({@link #logProb}); the grammar's
+ * conditional entropy is the floor any model's per-token NLL can reach.
+ */
+public final class EmbeddedTask {
+    static final String[][] NOUNS = {
+        {"fox", "cat", "dog", "owl", "bear", "wolf", "deer", "crow", "frog", "goat",
+         "hare", "lion", "mole", "mouse", "seal", "swan", "toad", "whale", "horse", "eagle"},
+        {"car", "lamp", "bell", "coin", "door", "drum", "kite", "ring", "rope", "ship",
+         "sword", "clock", "chair", "glass", "key", "boat", "cup", "box", "book", "wheel"},
+        {"tree", "rose", "fern", "moss", "oak", "pine", "reed", "vine", "lily", "palm",
+         "ivy", "tulip", "daisy", "maple", "cedar", "birch", "willow", "thistle", "clover", "orchid"},
+    };
+    static final String[][] VERBS = {
+        {"runs", "sleeps", "jumps", "eats", "sings", "hides", "hunts", "waits"},
+        {"shines", "breaks", "falls", "rolls", "rests", "spins", "rings", "stays"},
+        {"grows", "blooms", "sways", "wilts", "climbs", "spreads", "bends", "thrives"},
+    };
+    /** Adjectives used in prompts, each with one synonym that appears only in responses. */
+    static final String[][] ADJECTIVES = {
+        {"red", "crimson"}, {"blue", "azure"}, {"green", "emerald"}, {"black", "ebony"}, {"white", "snowy"},
+        {"big", "large"}, {"small", "little"}, {"tall", "lofty"}, {"short", "stubby"}, {"old", "ancient"},
+        {"young", "youthful"}, {"fast", "swift"}, {"slow", "sluggish"}, {"loud", "noisy"}, {"quiet", "silent"},
+        {"happy", "joyful"}, {"sad", "gloomy"}, {"bright", "shiny"}, {"dark", "dim"}, {"soft", "gentle"},
+        {"hard", "firm"}, {"warm", "toasty"}, {"cold", "chilly"}, {"wet", "damp"}, {"dry", "arid"},
+        {"rich", "wealthy"}, {"poor", "needy"}, {"brave", "bold"}, {"shy", "timid"}, {"wild", "feral"},
+        {"calm", "serene"}, {"odd", "strange"}, {"neat", "tidy"}, {"rough", "coarse"}, {"smooth", "sleek"},
+        {"heavy", "hefty"}, {"light", "airy"}, {"clean", "spotless"}, {"dirty", "grimy"}, {"proud", "haughty"},
+    };
+    static final double SYNONYM_P = 0.3;
+    static final double[] TEMPLATE_P = {0.4, 0.25, 0.15, 0.2};
+    static final String[] CONNECTIVES = {"and", ", then", ";"};
+    static final double[] CONNECTIVE_P = {0.5, 0.3, 0.2};
+    static final double ORDER_SAME = 0.5;
+    static final double ORDER_REVERSED = 0.2;
+    static final int MIN_ITEMS = 3;
+    static final int MAX_ITEMS = 8;
+
+    /** Splits of the prompt space, disjoint by a hash of the prompt. */
+    public enum Split {
+        ORACLE(0, 80), DISTILL(80, 95), VALIDATION(95, 100);
+
+        final int from;
+        final int to;
+
+        Split(int from, int to) {
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    /** One prompt item. */
+    public record Item(int adjective, int nounClass, int noun) {}
+
+    private final Map<String, int[]> nounIndex = new HashMap<>();
+    private final Map<String, int[]> adjectiveIndex = new HashMap<>();
+    private final Map<String, Integer> verbClass = new HashMap<>();
+
+    public EmbeddedTask() {
+        for (int c = 0; c < NOUNS.length; c++) {
+            for (int n = 0; n < NOUNS[c].length; n++) {
+                nounIndex.put(NOUNS[c][n], new int[] {c, n});
+            }
+            for (String v : VERBS[c]) {
+                verbClass.put(v, c);
+            }
+        }
+        for (int a = 0; a < ADJECTIVES.length; a++) {
+            adjectiveIndex.put(ADJECTIVES[a][0], new int[] {a, 0});
+            adjectiveIndex.put(ADJECTIVES[a][1], new int[] {a, 1});
+        }
+    }
+
+    /** Every word of the language, for a word-level tokenizer. */
+    public List<String> vocabulary() {
+        LinkedHashSet<String> v = new LinkedHashSet<>(List.of("describe", ":", ",", ".", "the", "a", "that", "is",
+                "which", "there", "and", "then", ";"));
+        for (String[] c : NOUNS) {
+            v.addAll(List.of(c));
+        }
+        for (String[] c : VERBS) {
+            v.addAll(List.of(c));
+        }
+        for (String[] a : ADJECTIVES) {
+            v.addAll(List.of(a));
+        }
+        return new ArrayList<>(v);
+    }
+
+    /** Number of distinct prompts: Σ_K (60 choose K distinct nouns, ordered) × 40^K. */
+    public double promptSpaceSize() {
+        double total = 0;
+        int nouns = NOUNS.length * NOUNS[0].length;
+        for (int k = MIN_ITEMS; k <= MAX_ITEMS; k++) {
+            double ordered = 1;
+            for (int i = 0; i < k; i++) {
+                ordered *= nouns - i;
+            }
+            total += ordered * Math.pow(ADJECTIVES.length, k);
+        }
+        return total;
+    }
+
+    /** The i-th prompt of a split; the same (seed, split, i) always gives the same prompt. */
+    public List<Item> prompt(long seed, Split split, long index) {
+        SplittableRandom rng = new SplittableRandom(mix(seed, split.ordinal(), index));
+        while (true) {
+            List<Item> items = randomItems(rng);
+            int bucket = Math.floorMod(render(items).hashCode() * 0x9E3779B1, 100);
+            if (bucket >= split.from && bucket < split.to) {
+                return items;
+            }
+        }
+    }
+
+    private static long mix(long seed, int split, long index) {
+        long h = seed * 0x9E3779B97F4A7C15L ^ (split + 1) * 0xBF58476D1CE4E5B9L ^ index * 0x94D049BB133111EBL;
+        return new SplittableRandom(h).nextLong();
+    }
+
+    private static List<Item> randomItems(SplittableRandom rng) {
+        int k = MIN_ITEMS + rng.nextInt(MAX_ITEMS - MIN_ITEMS + 1);
+        List<Item> items = new ArrayList<>(k);
+        boolean[][] used = new boolean[NOUNS.length][NOUNS[0].length];
+        while (items.size() < k) {
+            int c = rng.nextInt(NOUNS.length);
+            int n = rng.nextInt(NOUNS[c].length);
+            if (!used[c][n]) {
+                used[c][n] = true;
+                items.add(new Item(rng.nextInt(ADJECTIVES.length), c, n));
+            }
+        }
+        return items;
+    }
+
+    /** The prompt text: {@code describe : red fox , tall tree , old car .} */
+    public String render(List<Item> items) {
+        StringBuilder sb = new StringBuilder("describe :");
+        for (int i = 0; i < items.size(); i++) {
+            Item it = items.get(i);
+            sb.append(i == 0 ? " " : " , ").append(ADJECTIVES[it.adjective()][0]).append(' ').append(NOUNS[it.nounClass()][it.noun()]);
+        }
+        return sb.append(" .").toString();
+    }
+
+    /** Parses a prompt text back into items. */
+    public Optional<List<Item>> parsePrompt(String prompt) {
+        String[] w = prompt.trim().split(" ");
+        if (w.length < 5 || !w[0].equals("describe") || !w[1].equals(":") || !w[w.length - 1].equals(".")) {
+            return Optional.empty();
+        }
+        List<Item> items = new ArrayList<>();
+        for (int i = 2; i < w.length - 1; i += 3) {
+            int[] a = adjectiveIndex.get(w[i]);
+            int[] n = i + 1 < w.length ? nounIndex.get(w[i + 1]) : null;
+            if (a == null || a[1] != 0 || n == null) {
+                return Optional.empty();
+            }
+            items.add(new Item(a[0], n[0], n[1]));
+            if (i + 2 < w.length - 1 && !w[i + 2].equals(",")) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(items);
+    }
+
+    /** Samples a response from the grammar. */
+    public String sample(List<Item> items, SplittableRandom rng) {
+        int k = items.size();
+        int[] order = new int[k];
+        double u = rng.nextDouble();
+        for (int i = 0; i < k; i++) {
+            order[i] = i;
+        }
+        if (u >= ORDER_SAME && u < ORDER_SAME + ORDER_REVERSED) {
+            for (int i = 0; i < k; i++) {
+                order[i] = k - 1 - i;
+            }
+        } else if (u >= ORDER_SAME + ORDER_REVERSED) {
+            for (int i = k - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < k; i++) {
+            if (i > 0) {
+                sb.append(' ').append(CONNECTIVES[pick(CONNECTIVE_P, rng)]).append(' ');
+            }
+            Item it = items.get(order[i]);
+            String adj = ADJECTIVES[it.adjective()][rng.nextDouble() < SYNONYM_P ? 1 : 0];
+            String noun = NOUNS[it.nounClass()][it.noun()];
+            String verb = VERBS[it.nounClass()][rng.nextInt(VERBS[it.nounClass()].length)];
+            sb.append(switch (pick(TEMPLATE_P, rng)) {
+                case 0 -> "the " + adj + " " + noun + " " + verb;
+                case 1 -> "a " + noun + " that is " + adj;
+                case 2 -> "the " + noun + " , which is " + adj + " , " + verb;
+                default -> "there is a " + adj + " " + noun;
+            });
+        }
+        return sb.append(" .").toString();
+    }
+
+    private static int pick(double[] p, SplittableRandom rng) {
+        double u = rng.nextDouble();
+        double acc = 0;
+        for (int i = 0; i < p.length - 1; i++) {
+            acc += p[i];
+            if (u < acc) {
+                return i;
+            }
+        }
+        return p.length - 1;
+    }
+
+    /**
+     * log p(response | prompt) under the grammar, or empty when the response breaks a rule (an item
+     * missing, repeated or invented, a wrong verb class, a malformed clause or connective).
+     */
+    public Optional<Double> logProb(List<Item> items, String response) {
+        String[] w = response.trim().split(" +");
+        int k = items.size();
+        int[] order = new int[k];
+        boolean[] seen = new boolean[k];
+        double lp = 0;
+        int pos = 0;
+        for (int i = 0; i < k; i++) {
+            if (i > 0) {
+                int c;
+                if (at(w, pos, "and")) {
+                    c = 0;
+                    pos += 1;
+                } else if (at(w, pos, ",") && at(w, pos + 1, "then")) {
+                    c = 1;
+                    pos += 2;
+                } else if (at(w, pos, ";")) {
+                    c = 2;
+                    pos += 1;
+                } else {
+                    return Optional.empty();
+                }
+                lp += Math.log(CONNECTIVE_P[c]);
+            }
+            Clause clause = parseClause(w, pos);
+            if (clause == null) {
+                return Optional.empty();
+            }
+            pos = clause.end;
+            int which = -1;
+            for (int j = 0; j < k; j++) {
+                Item it = items.get(j);
+                if (it.nounClass() == clause.nounClass && it.noun() == clause.noun) {
+                    which = j;
+                }
+            }
+            if (which < 0 || seen[which] || items.get(which).adjective() != clause.adjective) {
+                return Optional.empty();
+            }
+            if (clause.verbClass >= 0 && clause.verbClass != clause.nounClass) {
+                return Optional.empty();
+            }
+            seen[which] = true;
+            order[i] = which;
+            lp += Math.log(TEMPLATE_P[clause.template]);
+            lp += Math.log(clause.synonym ? SYNONYM_P : 1 - SYNONYM_P);
+            if (clause.verbClass >= 0) {
+                lp += -Math.log(VERBS[clause.nounClass].length);
+            }
+        }
+        if (!(pos == w.length - 1 && w[pos].equals("."))) {
+            return Optional.empty();
+        }
+        boolean same = true;
+        boolean reversed = true;
+        for (int i = 0; i < k; i++) {
+            same &= order[i] == i;
+            reversed &= order[i] == k - 1 - i;
+        }
+        double factorial = 1;
+        for (int i = 2; i <= k; i++) {
+            factorial *= i;
+        }
+        double pOrder = (1 - ORDER_SAME - ORDER_REVERSED) / factorial + (same ? ORDER_SAME : 0) + (reversed ? ORDER_REVERSED : 0);
+        return Optional.of(lp + Math.log(pOrder));
+    }
+
+    public boolean follows(List<Item> items, String response) {
+        return logProb(items, response).isPresent();
+    }
+
+    private static final class Clause {
+        int template;
+        int adjective;
+        boolean synonym;
+        int nounClass;
+        int noun;
+        int verbClass = -1;
+        int end;
+    }
+
+    private Clause parseClause(String[] w, int p) {
+        Clause c = new Clause();
+        if (at(w, p, "the") && adjectiveIndex.containsKey(get(w, p + 1))) { // the ADJ NOUN VERB
+            c.template = 0;
+            if (!adjective(c, get(w, p + 1)) || !noun(c, get(w, p + 2)) || !verb(c, get(w, p + 3))) {
+                return null;
+            }
+            c.end = p + 4;
+        } else if (at(w, p, "a")) { // a NOUN that is ADJ
+            c.template = 1;
+            if (!noun(c, get(w, p + 1)) || !at(w, p + 2, "that") || !at(w, p + 3, "is") || !adjective(c, get(w, p + 4))) {
+                return null;
+            }
+            c.end = p + 5;
+        } else if (at(w, p, "the")) { // the NOUN , which is ADJ , VERB
+            c.template = 2;
+            if (!noun(c, get(w, p + 1)) || !at(w, p + 2, ",") || !at(w, p + 3, "which") || !at(w, p + 4, "is")
+                    || !adjective(c, get(w, p + 5)) || !at(w, p + 6, ",") || !verb(c, get(w, p + 7))) {
+                return null;
+            }
+            c.end = p + 8;
+        } else if (at(w, p, "there")) { // there is a ADJ NOUN
+            c.template = 3;
+            if (!at(w, p + 1, "is") || !at(w, p + 2, "a") || !adjective(c, get(w, p + 3)) || !noun(c, get(w, p + 4))) {
+                return null;
+            }
+            c.end = p + 5;
+        } else {
+            return null;
+        }
+        return c;
+    }
+
+    private boolean adjective(Clause c, String word) {
+        int[] a = adjectiveIndex.get(word);
+        if (a == null) {
+            return false;
+        }
+        c.adjective = a[0];
+        c.synonym = a[1] == 1;
+        return true;
+    }
+
+    private boolean noun(Clause c, String word) {
+        int[] n = nounIndex.get(word);
+        if (n == null) {
+            return false;
+        }
+        c.nounClass = n[0];
+        c.noun = n[1];
+        return true;
+    }
+
+    private boolean verb(Clause c, String word) {
+        Integer v = verbClass.get(word);
+        if (v == null) {
+            return false;
+        }
+        c.verbClass = v;
+        return true;
+    }
+
+    private static boolean at(String[] w, int i, String s) {
+        return i < w.length && w[i].equals(s);
+    }
+
+    private static String get(String[] w, int i) {
+        return i < w.length ? w[i] : "";
+    }
+
+    /** Number of tokens of a text (word-level: spaces separate tokens). */
+    public static int tokens(String text) {
+        return text.trim().split(" +").length;
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedTask" + Arrays.toString(TEMPLATE_P);
+    }
+}

@@ -1,0 +1,122 @@
+package org.distill4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.distill4j.data.Example;
+import org.distill4j.lm.LanguageModel;
+import org.distill4j.lm.Transformer;
+
+/**
+ * Supervised fine-tuning: cross-entropy on response tokens only, averaged over all response tokens
+ * of the optimizer step (token mean across micro-batches). Epoch e visits the examples in a
+ * permutation drawn from (seed, e); a step's examples are a function of the step alone.
+ */
+public final class SftObjective implements Objective {
+    private final Transformer model;
+    private final List<Example> train;
+    private final List<Example> validation;
+    private final int batchSize;
+    private final int accumulation;
+    private final long seed;
+    private final int stepsPerEpoch;
+    private int cachedEpoch = -1;
+    private int[] order;
+
+    public SftObjective(Transformer model, List<Example> train, List<Example> validation, int batchSize, int accumulation, long seed) {
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("no training examples");
+        }
+        this.model = model;
+        this.train = train;
+        this.validation = validation;
+        this.batchSize = batchSize;
+        this.accumulation = accumulation;
+        this.seed = seed;
+        this.stepsPerEpoch = (int) Math.ceil(train.size() / (double) (batchSize * accumulation));
+    }
+
+    @Override
+    public double stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    /** Examples of micro-batch {@code micro} of {@code step}; the epoch's last step wraps to its start. */
+    List<Example> batch(long step, int micro) {
+        int epoch = (int) (step / stepsPerEpoch);
+        if (epoch != cachedEpoch) {
+            order = permutation(train.size(), seed * 1_000_003L + epoch);
+            cachedEpoch = epoch;
+        }
+        int first = (int) (step % stepsPerEpoch) * batchSize * accumulation + micro * batchSize;
+        List<Example> out = new ArrayList<>(batchSize);
+        for (int i = 0; i < batchSize; i++) {
+            out.add(train.get(order[(first + i) % train.size()]));
+        }
+        return out;
+    }
+
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        Random rng = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    @Override
+    public Loss loss(NDManager m, long step, int micro) {
+        long stepTokens = 0;
+        for (int k = 0; k < accumulation; k++) {
+            for (Example e : batch(step, k)) {
+                stepTokens += e.response().length;
+            }
+        }
+        List<Example> b = batch(step, micro);
+        NDArray logp = logProbs(m, b);
+        long tokens = 0;
+        for (Example e : b) {
+            tokens += e.length();
+        }
+        return new Loss(logp.sum().neg().div(stepTokens), tokens, Map.of());
+    }
+
+    private NDArray logProbs(NDManager m, List<Example> b) {
+        List<long[]> prompts = new ArrayList<>(b.size());
+        List<long[]> responses = new ArrayList<>(b.size());
+        for (Example e : b) {
+            prompts.add(e.prompt());
+            responses.add(e.response());
+        }
+        return LanguageModel.responseLogProbs(model, m, prompts, responses);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(NDManager m) {
+        if (validation.isEmpty()) {
+            return Map.of();
+        }
+        double nll = 0;
+        long tokens = 0;
+        for (int s = 0; s < validation.size(); s += batchSize) {
+            List<Example> b = validation.subList(s, Math.min(validation.size(), s + batchSize));
+            try (NDManager sub = m.newSubManager()) {
+                nll -= logProbs(sub, b).sum().toFloatArray()[0];
+            }
+            for (Example e : b) {
+                tokens += e.response().length;
+            }
+        }
+        return Map.of("val_loss", nll / tokens);
+    }
+}
