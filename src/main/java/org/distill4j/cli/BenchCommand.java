@@ -9,13 +9,14 @@ import org.distill4j.bench.BenchShape;
 import org.distill4j.bench.GenerateBench;
 import org.distill4j.bench.MatmulPeak;
 import org.distill4j.bench.PytorchPeer;
+import org.distill4j.bench.TrainBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code distill bench}: speed on the workloads of shared/bench/pytorch_peer.py, with the peer's figures when asked. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on the shapes of shared/bench/pytorch_peer.py.",
-        subcommands = {BenchCommand.Generate.class})
+        subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -63,6 +64,29 @@ public final class BenchCommand implements Runnable {
                 for (String s : shapes) {
                     BenchShape shape = BenchShape.byName(s);
                     report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, peer);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Random tokens [batch, 256], cross-entropy on every position, backward + AdamW; tok/s = batch·256/s, "
+                    + "GFLOP/s = 3 × forward FLOPs, and its fraction of the matmul peak measured in the same run.")
+    static final class Train extends PeerOptions implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Map<String, Double> peer = peer("train");
+            try (NDManager m = NDManager.newBaseManager()) {
+                double peak = MatmulPeak.gflops(m);
+                for (String s : shapes) {
+                    BenchShape shape = BenchShape.byName(s);
+                    TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
+                    Double theirs = peer.get("train/" + s);
+                    System.out.printf("{\"workload\":\"train\",\"config\":\"%s\",\"tok_s\":%.0f,\"gflop_s\":%.1f,"
+                                    + "\"matmul_gflop_s\":%.1f,\"peak_fraction\":%.2f%s}%n",
+                            s, r.tokensPerSecond(), r.gflops(), peak, r.gflops() / peak,
+                            theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f", theirs, r.tokensPerSecond() / theirs));
                 }
             }
             return 0;

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
             ScoreCommand.class,
             SftCommand.class,
             TaskCommand.class,
+            ToyCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Runnable {

@@ -113,12 +113,28 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Log-probabilities [B, R] of each response token given its prompt and the response tokens before
-     * it (R = longest response; positions past a row's response are 0). Differentiable: call inside a
-     * GradientCollector to train on it. Right padding needs no key mask: a padded key is only visible
-     * to query positions at or after it, which are padding too.
+     * Logits at the positions that predict each response token, for a batch of prompt + response rows.
+     *
+     * @param logits  [B, R, V]: row i, position j predicts response token j given the prompt and tokens before it
+     * @param targets [B, R] int64 response tokens (0 past a row's end)
+     * @param mask    [B, R] float: 1 for real response positions, 0 for padding
      */
-    public static NDArray responseLogProbs(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
+    public record ResponseLogits(NDArray logits, NDArray targets, NDArray mask) {
+        /** log p(target) [B, R], 0 at padded positions. */
+        public NDArray targetLogProbs() {
+            long b = targets.getShape().get(0);
+            long r = targets.getShape().get(1);
+            return logits.logSoftmax(2).gather(targets.reshape(b, r, 1), 2).reshape(b, r).mul(mask);
+        }
+    }
+
+    /**
+     * Response-position logits of prompt + response rows (right-padded). Differentiable: call inside a
+     * GradientCollector to train on it. Right padding needs no key mask: a padded key is only visible
+     * to query positions at or after it, which are padding too. Only the positions that predict
+     * response tokens go through the LM head.
+     */
+    public static ResponseLogits responseLogits(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
         int b = prompts.size();
         List<long[]> rows = new ArrayList<>(b);
         int r = 0;
@@ -132,8 +148,6 @@ public final class LanguageModel implements AutoCloseable {
         }
         long pad = Math.max(0, model.config().padTokenId());
         NDArray ids = rightPadded(m, rows, pad);
-        int t = (int) ids.getShape().get(1);
-        // gather index: position (p_i - 1 + j) predicts response token j
         long[] from = new long[b * r];
         long[] target = new long[b * r];
         float[] valid = new float[b * r];
@@ -142,19 +156,21 @@ public final class LanguageModel implements AutoCloseable {
             long[] y = responses.get(i);
             for (int j = 0; j < r; j++) {
                 boolean ok = j < y.length;
-                from[i * r + j] = ok ? p - 1 + j : 0;
+                from[i * r + j] = ok ? p - 1 + j : 0; // position p-1+j predicts response token j
                 target[i * r + j] = ok ? y[j] : 0;
                 valid[i * r + j] = ok ? 1f : 0f;
             }
         }
         NDArray hidden = model.hidden(ids, null, null, null);
         long h = hidden.getShape().get(2);
-        // only the positions that predict response tokens go through the LM head
         NDArray index = m.create(from, new Shape(b, r, 1)).broadcast(new Shape(b, r, h));
-        NDArray picked = hidden.gather(index, 1);
-        NDArray logp = model.logits(picked).logSoftmax(-1);
-        NDArray lp = logp.gather(m.create(target, new Shape(b, r, 1)), 2).reshape(b, r);
-        return lp.mul(m.create(valid, new Shape(b, r)));
+        NDArray logits = model.logits(hidden.gather(index, 1));
+        return new ResponseLogits(logits, m.create(target, new Shape(b, r)), m.create(valid, new Shape(b, r)));
+    }
+
+    /** log p of each response token given its prompt [B, R] (0 past a row's end); differentiable. */
+    public static NDArray responseLogProbs(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
+        return responseLogits(model, m, prompts, responses).targetLogProbs();
     }
 
     /** Per-token log-probs of each response given its prompt, computed in batches without gradient. */

@@ -5,15 +5,14 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import org.distill4j.data.BatchOrder;
 import org.distill4j.data.Example;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.lm.Transformer;
 
 /**
  * Supervised fine-tuning: cross-entropy on response tokens only, averaged over all response tokens
- * of the optimizer step (token mean across micro-batches). Epoch e visits the examples in a
- * permutation drawn from (seed, e); a step's examples are a function of the step alone.
+ * of the optimizer step (token mean across micro-batches); batches follow {@link BatchOrder}.
  */
 public final class SftObjective implements Objective {
     private final Transformer model;
@@ -21,10 +20,7 @@ public final class SftObjective implements Objective {
     private final List<Example> validation;
     private final int batchSize;
     private final int accumulation;
-    private final long seed;
-    private final int stepsPerEpoch;
-    private int cachedEpoch = -1;
-    private int[] order;
+    private final BatchOrder order;
 
     public SftObjective(Transformer model, List<Example> train, List<Example> validation, int batchSize, int accumulation, long seed) {
         if (train.isEmpty()) {
@@ -35,43 +31,20 @@ public final class SftObjective implements Objective {
         this.validation = validation;
         this.batchSize = batchSize;
         this.accumulation = accumulation;
-        this.seed = seed;
-        this.stepsPerEpoch = (int) Math.ceil(train.size() / (double) (batchSize * accumulation));
+        this.order = new BatchOrder(train.size(), batchSize, accumulation, seed);
     }
 
     @Override
     public double stepsPerEpoch() {
-        return stepsPerEpoch;
+        return order.stepsPerEpoch();
     }
 
-    /** Examples of micro-batch {@code micro} of {@code step}; the epoch's last step wraps to its start. */
     List<Example> batch(long step, int micro) {
-        int epoch = (int) (step / stepsPerEpoch);
-        if (epoch != cachedEpoch) {
-            order = permutation(train.size(), seed * 1_000_003L + epoch);
-            cachedEpoch = epoch;
-        }
-        int first = (int) (step % stepsPerEpoch) * batchSize * accumulation + micro * batchSize;
         List<Example> out = new ArrayList<>(batchSize);
-        for (int i = 0; i < batchSize; i++) {
-            out.add(train.get(order[(first + i) % train.size()]));
+        for (int i : order.indices(step, micro)) {
+            out.add(train.get(i));
         }
         return out;
-    }
-
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        Random rng = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     @Override

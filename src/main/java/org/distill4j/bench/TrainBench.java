@@ -1,0 +1,63 @@
+package org.distill4j.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.SplittableRandom;
+import org.distill4j.lm.Transformer;
+import org.distill4j.train.AdamW;
+import org.distill4j.train.AdamWConfig;
+
+/**
+ * pytorch_peer.py's train workload: random tokens [batch, 256], next-token cross-entropy on every
+ * position, backward, AdamW step; tok/s = batch·256 / step time (mean of 5 steps after 2 warm-up).
+ */
+public final class TrainBench {
+    private TrainBench() {}
+
+    /** Result of one shape: tokens/s, achieved GFLOP/s (3 × forward FLOPs) and the step time. */
+    public record Result(double tokensPerSecond, double gflops, double secondsPerStep) {}
+
+    public static Result run(NDManager parent, BenchShape shape, int warmup, int reps) {
+        try (Transformer model = Transformer.random(shape.config(), parent, 0);
+             AdamW opt = new AdamW(model.parameters(), AdamWConfig.DEFAULT)) {
+            model.setTrainable(true);
+            int b = shape.trainBatch();
+            int t = BenchShape.SEQ;
+            SplittableRandom rng = new SplittableRandom(0);
+            long[] tokens = new long[b * (t + 1)];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = rng.nextInt(shape.vocab());
+            }
+            for (int i = 0; i < warmup; i++) {
+                step(model, opt, tokens, b, t);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                step(model, opt, tokens, b, t);
+            }
+            double s = (System.nanoTime() - t0) / 1e9 / reps;
+            double tokS = b * t / s;
+            return new Result(tokS, 3 * shape.forwardFlopsPerToken(t) * tokS / 1e9, s);
+        }
+    }
+
+    static void step(Transformer model, AdamW opt, long[] tokens, int b, int t) {
+        long[] input = new long[b * t];
+        long[] labels = new long[b * t];
+        for (int r = 0; r < b; r++) {
+            System.arraycopy(tokens, r * (t + 1), input, r * t, t);
+            System.arraycopy(tokens, r * (t + 1) + 1, labels, r * t, t);
+        }
+        try (NDManager m = model.manager().newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray logits = model.forward(m.create(input, new Shape(b, t)), null, null, null);
+            NDArray logp = logits.logSoftmax(2).gather(m.create(labels, new Shape(b, t, 1)), 2);
+            gc.backward(logp.mean().neg());
+        }
+        opt.step(1e-4);
+        opt.zeroGradients();
+    }
+}
