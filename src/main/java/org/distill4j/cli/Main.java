@@ -10,11 +10,14 @@ import picocli.CommandLine.Option;
 @Command(name = "distill", mixinStandardHelpOptions = true, version = "distill4j 0.1.0",
         description = "Knowledge distillation of language models: teacher hacking, GAD, white-box KD.",
         subcommands = {
+            DemoCommand.class,
             GenerateCommand.class,
+            KdCommand.class,
             ScoreCommand.class,
             SftCommand.class,
             TaskCommand.class,
             ToyCommand.class,
+            ReportCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Runnable {

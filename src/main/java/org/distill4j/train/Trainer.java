@@ -83,6 +83,17 @@ public final class Trainer {
             try (MetricsLog log = new MetricsLog(outDir.resolve(METRICS_FILE), resume ? start : -1);
                  Progress bar = Progress.start("train", config.steps(), "steps")) {
                 bar.stepTo(start);
+                if (start == 0 && config.evalEvery() > 0) {
+                    // the curve's starting point: the model before any update
+                    ObjectNode row = new Window().row(0, 0, schedule.lr(0));
+                    try (NDManager m = model.manager().newSubManager()) {
+                        objective.evaluate(m).forEach(row::put);
+                    }
+                    if (row.size() > 3) {
+                        log.write(row);
+                        afterEval.test(row);
+                    }
+                }
                 Window window = new Window();
                 int bad = 0;
                 for (long step = start; step < config.steps(); step++) {

@@ -1,0 +1,64 @@
+package org.distill4j.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.distill4j.experiment.LabConfig;
+import org.distill4j.experiment.TeacherHackingLab;
+import org.distill4j.report.LabReport;
+import org.distill4j.util.AtomicFiles;
+import org.distill4j.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code distill demo}: the teacher-hacking lab on the embedded task, the GAD toy, and the report. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs the teacher-hacking lab on the embedded task (oracle → teacher → student; offline, "
+                + "online-teacher and online-student data; prompt diversity; generation budget; ≥ 3 seeds), the GAD "
+                + "Gaussian-mixture toy, and writes report.html. Resumes where a killed run stopped.")
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--quick", description = "A reduced version (one seed, smaller models and runs) for smoke tests.")
+    boolean quick;
+
+    @Option(names = "--seeds", description = "Number of distillation seeds (default 3; 1 with --quick).")
+    Integer seeds;
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        LabConfig cfg = quick ? LabConfig.quick() : LabConfig.standard();
+        if (seeds != null) {
+            if (seeds < 1) {
+                throw new UserError("--seeds must be >= 1");
+            }
+            List<Long> s = new ArrayList<>();
+            for (long i = 1; i <= seeds; i++) {
+                s.add(i);
+            }
+            cfg = cfg.withSeeds(s);
+        }
+        SftCommand.prepareOut(out);
+        cfg.write(out.resolve("config.yaml"));
+        new TeacherHackingLab(out, cfg).run();
+        runToy(out.resolve("toy"), quick);
+        Path report = new LabReport(out).write();
+        System.out.printf("demo finished in %.1f min; report: %s%n", (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
+        return 0;
+    }
+
+    static void runToy(Path dir, boolean quick) {
+        StringWriter table = new StringWriter();
+        int code = Main.run(new PrintWriter(table, true), new PrintWriter(System.err, true),
+                "toy", "--out", dir.toString(), "--seeds", quick ? "3" : "5");
+        if (code != 0) {
+            throw new IllegalStateException("the toy failed with exit code " + code);
+        }
+        AtomicFiles.writeString(dir.resolve("table.txt"), table.toString());
+    }
+}

@@ -1,0 +1,201 @@
+package org.distill4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.distill4j.data.BatchOrder;
+import org.distill4j.data.DataSource;
+import org.distill4j.data.Example;
+import org.distill4j.data.PromptTemplate;
+import org.distill4j.data.SftData;
+import org.distill4j.eval.HackingDetector;
+import org.distill4j.eval.LabEvaluator;
+import org.distill4j.experiment.LiveDetector;
+import org.distill4j.generate.Sample;
+import org.distill4j.generate.Sampler;
+import org.distill4j.generate.SamplingParams;
+import org.distill4j.lm.Checkpoint;
+import org.distill4j.lm.Tokenizer;
+import org.distill4j.lm.Transformer;
+import org.distill4j.loss.Divergence;
+import org.distill4j.loss.DistillationLoss;
+import org.distill4j.train.KdObjective;
+import org.distill4j.train.TrainConfig;
+import org.distill4j.train.Trainer;
+import org.distill4j.util.Json;
+import org.distill4j.util.Jsonl;
+import org.distill4j.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code distill kd}: white-box distillation of a student from a teacher whose logits we read. */
+@Command(name = "kd", mixinStandardHelpOptions = true,
+        description = "White-box knowledge distillation: minimises a divergence between teacher and student next-token "
+                + "distributions along responses from the chosen data source (teacher forward without gradient).")
+public final class KdCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--teacher", required = true, description = "Teacher checkpoint directory.")
+    Path teacherDir;
+
+    @Option(names = "--student", required = true, description = "Student checkpoint directory (the starting point).")
+    Path studentDir;
+
+    @Option(names = "--prompts", required = true, description = "Distillation prompts JSONL ({\"prompt\"}).")
+    Path prompts;
+
+    @Option(names = "--source", defaultValue = "offline", description = "offline, online-teacher, online-student or mixed. Default: ${DEFAULT-VALUE}.")
+    String source;
+
+    @Option(names = "--lambda", defaultValue = "0.5", description = "mixed: probability that a batch is on-policy (GKD's λ). Default: ${DEFAULT-VALUE}.")
+    double lambda;
+
+    @Option(names = "--offline-data", description = "Teacher generations JSONL ({\"prompt\", \"response\"}), e.g. from `distill generate --n G`; "
+            + "without it the teacher generates --generations per prompt first (saved as OUT/offline.jsonl).")
+    Path offlineData;
+
+    @Option(names = "--generations", defaultValue = "1", description = "Teacher generations per prompt for the offline set. Default: ${DEFAULT-VALUE}.")
+    int generations;
+
+    @Option(names = "--loss", defaultValue = "fkl", description = "fkl, rkl, jsd, skl, srkl or tvd (docs/losses.md). Default: ${DEFAULT-VALUE}.")
+    String lossName;
+
+    @Option(names = "--beta", defaultValue = "0.5", description = "jsd: β. Default: ${DEFAULT-VALUE}.")
+    double beta;
+
+    @Option(names = "--alpha", defaultValue = "0.1", description = "skl/srkl: α. Default: ${DEFAULT-VALUE}.")
+    double alpha;
+
+    @Option(names = "--temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
+    double temperature;
+
+    @Option(names = "--ce-weight", defaultValue = "0", description = "Weight of an extra cross-entropy on the response tokens. Default: ${DEFAULT-VALUE}.")
+    double ceWeight;
+
+    @Option(names = "--max-new-tokens", defaultValue = "64", description = "Generation cap of online sources. Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--val", description = "Validation prompts JSONL: the proxy metric (teacher↔student sequence KL) is evaluated on them.")
+    Path val;
+
+    @Option(names = "--oracle", description = "An oracle checkpoint: adds the golden metric (oracle↔student) to the evaluations.")
+    Path oracleDir;
+
+    @Option(names = "--on-hacking", defaultValue = "warn", description = "warn or stop when the proxy leaves its power law. Default: ${DEFAULT-VALUE}.")
+    String onHacking;
+
+    @Mixin
+    TrainOptions train;
+
+    @Override
+    public Integer call() {
+        if (!List.of("warn", "stop").contains(onHacking)) {
+            throw new UserError("--on-hacking must be warn or stop, not '" + onHacking + "'");
+        }
+        Divergence divergence = Divergence.parse(lossName, beta, alpha);
+        SftCommand.prepareOut(outDir());
+        try (NDManager base = NDManager.newBaseManager();
+             Transformer teacher = Checkpoint.loadTransformer(teacherDir, base);
+             Transformer student = Checkpoint.loadTransformer(studentDir, base);
+             Transformer oracle = oracleDir == null ? null : Checkpoint.loadTransformer(oracleDir, base);
+             Tokenizer tok = Checkpoint.loadTokenizer(studentDir, student.config())) {
+            checkSameTokenizer();
+            teacher.setTrainable(false);
+            long eos = student.config().eosTokenId();
+            if (eos < 0) {
+                throw new UserError(studentDir + "/config.json: no eos_token_id");
+            }
+            Set<Integer> eosIds = Set.copyOf(student.config().eosTokenIds());
+            PromptTemplate template = new PromptTemplate(tok, eos);
+            List<long[]> promptIds = new ArrayList<>();
+            for (Jsonl.Line l : Jsonl.read(prompts)) {
+                promptIds.add(template.prompt(l.text(prompts, "prompt")));
+            }
+            SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
+            BatchOrder promptOrder = new BatchOrder(promptIds.size(), train.batchSize, train.gradAccum, train.seed);
+            DataSource.OnlineStudent onPolicy = new DataSource.OnlineStudent(new Sampler(student, null, 256), promptIds, promptOrder, sampling);
+            DataSource data = switch (source.toLowerCase(Locale.ROOT)) {
+                case "offline" -> offline(teacher, tok, template, promptIds, sampling);
+                case "online-teacher" -> new DataSource.OnlineTeacher(new Sampler(teacher, null, 256), promptIds, promptOrder, sampling);
+                case "online-student" -> onPolicy;
+                case "mixed" -> new DataSource.Mixture(lambda, onPolicy, offline(teacher, tok, template, promptIds, sampling), train.seed);
+                default -> throw new UserError("--source must be offline, online-teacher, online-student or mixed, not '" + source + "'");
+            };
+            LabEvaluator evaluator = null;
+            if (val != null) {
+                List<long[]> valIds = new ArrayList<>();
+                for (Jsonl.Line l : Jsonl.read(val)) {
+                    valIds.add(template.prompt(l.text(val, "prompt")));
+                }
+                evaluator = new LabEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
+            }
+            LabEvaluator ev = evaluator;
+            KdObjective objective = new KdObjective(student, teacher, data, new DistillationLoss(divergence, temperature), ceWeight,
+                    train.gradAccum, eosIds, () -> ev == null ? Map.of() : ev.evaluate(student));
+            TrainConfig config = train.toConfig(objective.stepsPerEpoch());
+            ConfigFile.writeResolved(spec, outDir().resolve("config.yaml"));
+            Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)));
+            trainer.onEvaluation(new LiveDetector(HackingDetector.defaults(), onHacking.equals("stop")));
+            Trainer.Result r = trainer.run(objective, train.resume);
+            System.err.println("kd: " + r.steps() + " steps" + (r.stoppedEarly() ? " (stopped early: teacher hacking)" : "")
+                    + "; student saved to " + outDir());
+        }
+        return 0;
+    }
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    private Path outDir() {
+        return out;
+    }
+
+    private DataSource offline(Transformer teacher, Tokenizer tok, PromptTemplate template, List<long[]> promptIds, SamplingParams sampling) {
+        List<Example> examples;
+        if (offlineData != null) {
+            examples = SftData.load(offlineData, template, Math.min(teacher.config().vocabSize(), Integer.MAX_VALUE),
+                    teacher.config().maxPositionEmbeddings()).examples();
+        } else {
+            if (generations < 1) {
+                throw new UserError("--generations must be >= 1");
+            }
+            List<Sample> samples = new Sampler(teacher, tok, 256).generate(promptIds, sampling.withN(generations).withSeed(train.seed + 1));
+            examples = new ArrayList<>();
+            List<com.fasterxml.jackson.databind.node.ObjectNode> rows = new ArrayList<>();
+            List<Jsonl.Line> records = Jsonl.read(prompts);
+            for (Sample s : samples) {
+                examples.add(new Example(promptIds.get(s.promptIndex()), s.tokens()));
+                var row = records.get(s.promptIndex()).value().deepCopy();
+                row.put("response", s.text());
+                row.put("sample", s.sampleIndex());
+                rows.add(row);
+            }
+            Jsonl.write(outDir().resolve("offline.jsonl"), rows);
+        }
+        return new DataSource.Offline(examples, new BatchOrder(examples.size(), train.batchSize, train.gradAccum, train.seed));
+    }
+
+    /** White-box losses compare distributions id by id: both models must share one tokenizer. */
+    private void checkSameTokenizer() {
+        Path a = teacherDir.resolve(Checkpoint.TOKENIZER);
+        Path b = studentDir.resolve(Checkpoint.TOKENIZER);
+        if (!java.nio.file.Files.exists(a)) {
+            throw new UserError(teacherDir + ": no tokenizer.json (a white-box loss needs to check the teacher's tokenizer)");
+        }
+        var ta = Json.read(a);
+        var tb = Json.read(b);
+        if (!ta.path("model").equals(tb.path("model")) || !ta.path("added_tokens").equals(tb.path("added_tokens"))) {
+            throw new UserError("teacher and student tokenizers differ (" + a + " vs " + b
+                    + "): a white-box loss compares token ids one to one; use a black-box method (SeqKD/GAD) across tokenizers");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package org.distill4j.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.distill4j.report.LabReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code distill report RUN_DIR}: rebuilds report.html, plots and summary.json from the metrics files. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Rebuilds report.html, plots/*.png and summary.json of a lab run from its metrics files alone.")
+public final class ReportCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "The run directory (e.g. runs/demo).")
+    Path runDir;
+
+    @Override
+    public Integer call() {
+        System.out.println("report: " + new LabReport(runDir).write().toAbsolutePath());
+        return 0;
+    }
+}

@@ -1,0 +1,68 @@
+package org.distill4j.experiment;
+
+import java.util.List;
+
+/**
+ * Every size and schedule of the teacher-hacking lab (written to the run's config.yaml).
+ *
+ * @param seeds            distillation seeds (stages 0–1 are shared by all seeds)
+ * @param oracleExamples   grammar samples the oracle is trained on (stage 0)
+ * @param oracleSteps      SFT steps of the oracle
+ * @param oraclePrompts    prompts the oracle answers to build the oracle dataset (stage 1)
+ * @param sftSteps         SFT steps of the teacher and of the student's initial checkpoint
+ * @param distillPrompts   P: prompts of the offline dataset and of the online sources (stage 2)
+ * @param generations      G: teacher generations per prompt of the baseline offline dataset
+ * @param diversityFactor  f: the low-diversity variant has P/f prompts × G·f generations (same size)
+ * @param budgets          generations per prompt of the budget sweep (at P prompts)
+ * @param distillSteps     optimizer steps of every distillation run
+ * @param evalEvery        proxy/golden evaluation every k steps
+ * @param valPrompts       validation prompts of the proxy/golden metrics
+ * @param maxNewTokens     generation cap (responses are ≤ 64 tokens)
+ */
+public record LabConfig(List<Long> seeds, long taskSeed,
+                        ModelSize oracle, ModelSize teacher, ModelSize student,
+                        int oracleExamples, int oracleSteps, int oraclePrompts, int sftSteps, int sftBatch, double sftLr,
+                        int distillPrompts, int generations, double diversityFactor, List<Integer> budgets,
+                        int distillSteps, int distillBatch, double distillLr, String loss, double temperature,
+                        int evalEvery, int valPrompts, int maxNewTokens) {
+
+    /** A Llama-style model size. */
+    public record ModelSize(int hidden, int layers, int heads, int kvHeads, int intermediate) {}
+
+    /** The default demo: all sources and variants, 3 seeds, ≈ 15 minutes on 2 cores. */
+    public static LabConfig standard() {
+        return new LabConfig(List.of(1L, 2L, 3L), 0,
+                new ModelSize(128, 3, 4, 2, 256), new ModelSize(96, 2, 4, 2, 192), new ModelSize(48, 2, 4, 2, 96),
+                6000, 1200, 3000, 600, 32, 3e-3,
+                120, 2, 2.5, List.of(1, 2, 4, 8),
+                400, 16, 1e-3, "fkl", 1.0,
+                25, 48, 64);
+    }
+
+    /** The smoke-test version: one seed, fewer and shorter runs (≤ 3 minutes). */
+    public static LabConfig quick() {
+        return new LabConfig(List.of(1L), 0,
+                new ModelSize(96, 2, 4, 2, 192), new ModelSize(64, 2, 4, 2, 128), new ModelSize(32, 2, 4, 2, 64),
+                2000, 300, 800, 200, 32, 3e-3,
+                40, 2, 2.5, List.of(1, 2, 4),
+                120, 16, 1e-3, "fkl", 1.0,
+                20, 24, 64);
+    }
+
+    public LabConfig withSeeds(List<Long> newSeeds) {
+        return new LabConfig(newSeeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps,
+                sftBatch, sftLr, distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
+                loss, temperature, evalEvery, valPrompts, maxNewTokens);
+    }
+
+    /** Writes this config as YAML. */
+    public void write(java.nio.file.Path file) {
+        try {
+            String yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .writeValueAsString(this);
+            org.distill4j.util.AtomicFiles.writeString(file, yaml);
+        } catch (java.io.IOException e) {
+            throw new org.distill4j.util.UserError(file + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.distill4j.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A white-box distillation loss: a {@link Divergence} between the teacher's (p) and the student's (q)
+ * next-token distributions at each position, both taken at the same softmax temperature τ
+ * (p = softmax(teacher logits / τ), q = softmax(student logits / τ)), as in TRL. The loss is not
+ * multiplied by τ² (Hinton's gradient-scale correction); scale it yourself if you want it.
+ *
+ * <p>Gradients flow into the student logits only. Results belong to the student logits' manager and
+ * must live until backward(), so run each step inside its own sub-manager.
+ *
+ * <p>NaN safety: positions with mask 0 have their logits replaced by zeros before anything else, so
+ * padding rows of garbage (all −∞ or NaN, e.g. from fully masked attention) can neither make the loss
+ * NaN nor send NaN into the gradient; −∞ logits at valid positions are handled by the divergences
+ * ({@link LogSpace}).
+ */
+public record DistillationLoss(Divergence divergence, double temperature) {
+    public DistillationLoss {
+        if (divergence == null) {
+            throw new IllegalArgumentException("divergence is required");
+        }
+        checkTemperature(temperature);
+    }
+
+    /**
+     * Per-position divergence over all positions (no mask).
+     *
+     * @param studentLogits [B, T, V], requires gradient
+     * @param teacherLogits [B, T, V]
+     * @return [B, T]
+     */
+    public NDArray perToken(NDArray studentLogits, NDArray teacherLogits) {
+        checkLogits(studentLogits, teacherLogits.getShape());
+        return divergence.between(logProbs(teacherLogits.stopGradient(), temperature), logProbs(studentLogits, temperature));
+    }
+
+    /**
+     * Per-position divergence, 0 at positions where {@code mask} is 0.
+     *
+     * @param mask float [B, T], 1 at response positions to train on
+     * @return [B, T]
+     */
+    public NDArray perToken(NDArray studentLogits, NDArray teacherLogits, NDArray mask) {
+        checkLogits(studentLogits, teacherLogits.getShape());
+        checkMask(mask, studentLogits.getShape());
+        NDArray valid = mask.gt(0);
+        NDArray teacher = onlyValid(teacherLogits.stopGradient(), valid);
+        NDArray student = onlyValid(studentLogits, valid);
+        NDArray d = divergence.between(logProbs(teacher, temperature), logProbs(student, temperature));
+        return NDArrays.where(valid, d, LogSpace.scalar(d, 0f));
+    }
+
+    /**
+     * Per-position divergence against a top-k teacher, on the k+1 classes (its k ids plus the tail);
+     * the student is coarsened onto the same classes. 0 where {@code mask} is 0.
+     *
+     * @throws IllegalArgumentException if the teacher's temperature or vocabulary differs from this loss's
+     */
+    public NDArray perToken(NDArray studentLogits, SparseTeacher.Tensors teacher, NDArray mask) {
+        Shape shape = studentLogits.getShape();
+        checkLogits(studentLogits, shape);
+        checkMask(mask, shape);
+        if (Double.compare(teacher.temperature(), temperature) != 0) {
+            throw new IllegalArgumentException("the sparse teacher was made at temperature " + teacher.temperature()
+                    + " but the loss uses " + temperature + " (the tail mass depends on it)");
+        }
+        if (shape.get(2) != teacher.vocabSize()) {
+            throw new IllegalArgumentException("student vocabulary " + shape.get(2) + " != teacher vocabulary " + teacher.vocabSize());
+        }
+        Shape expected = new Shape(shape.get(0), shape.get(1), teacher.k() + 1);
+        if (!teacher.logProbs().getShape().equals(expected)) {
+            throw new IllegalArgumentException("sparse teacher log-probs " + teacher.logProbs().getShape() + ", expected " + expected);
+        }
+        NDArray valid = mask.gt(0);
+        NDArray student = TopKPartition.coarsen(logProbs(onlyValid(studentLogits, valid), temperature), teacher.indices());
+        // a uniform stand-in where the cached teacher may hold NaN from padding rows
+        NDArray validClasses = valid.expandDims(2);
+        NDArray teacherCoarse = NDArrays.where(validClasses, teacher.logProbs().stopGradient(),
+                LogSpace.scalar(student, (float) -Math.log(teacher.k() + 1)));
+        NDArray d = divergence.between(teacherCoarse, student);
+        return NDArrays.where(valid, d, LogSpace.scalar(d, 0f));
+    }
+
+    /** {@link #perToken(NDArray, NDArray, NDArray)} reduced to a differentiable scalar. */
+    public NDArray loss(NDArray studentLogits, NDArray teacherLogits, NDArray mask, Reduction reduction) {
+        return reduction.reduce(perToken(studentLogits, teacherLogits, mask), mask);
+    }
+
+    /** {@link #perToken(NDArray, SparseTeacher.Tensors, NDArray)} reduced to a differentiable scalar. */
+    public NDArray loss(NDArray studentLogits, SparseTeacher.Tensors teacher, NDArray mask, Reduction reduction) {
+        return reduction.reduce(perToken(studentLogits, teacher, mask), mask);
+    }
+
+    /** log softmax(logits / τ) over the vocabulary axis, in float32 whatever the logits' type. */
+    static NDArray logProbs(NDArray logits, double temperature) {
+        NDArray wide = logits.toType(DataType.FLOAT32, false);
+        NDArray scaled = temperature == 1 ? wide : wide.div((float) temperature);
+        return scaled.logSoftmax(LogSpace.lastAxis(scaled));
+    }
+
+    static void checkTemperature(double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+        }
+    }
+
+    /** Zeros the logits of masked-out positions (see the class comment). */
+    static NDArray onlyValid(NDArray logits, NDArray valid) {
+        return NDArrays.where(valid.expandDims(2), logits, LogSpace.scalar(logits, 0f));
+    }
+
+    private static void checkLogits(NDArray studentLogits, Shape teacherShape) {
+        Shape shape = studentLogits.getShape();
+        if (shape.dimension() != 3) {
+            throw new IllegalArgumentException("student logits must be [B, T, V], got " + shape);
+        }
+        if (!shape.equals(teacherShape)) {
+            throw new IllegalArgumentException("student logits " + shape + " != teacher logits " + teacherShape);
+        }
+    }
+
+    private static void checkMask(NDArray mask, Shape logits) {
+        Shape expected = new Shape(logits.get(0), logits.get(1));
+        if (!mask.getShape().equals(expected)) {
+            throw new IllegalArgumentException("mask must be " + expected + ", got " + mask.getShape());
+        }
+    }
+}

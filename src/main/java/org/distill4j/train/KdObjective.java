@@ -1,0 +1,126 @@
+package org.distill4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.distill4j.data.DataSource;
+import org.distill4j.data.Example;
+import org.distill4j.lm.LanguageModel;
+import org.distill4j.lm.Transformer;
+import org.distill4j.loss.Diagnostics;
+import org.distill4j.loss.DistillationLoss;
+import org.distill4j.loss.Reduction;
+
+/**
+ * White-box distillation: the chosen divergence between the teacher's and the student's next-token
+ * distributions along the responses of each batch (teacher forward without gradient), averaged over
+ * the response tokens of the optimizer step, plus an optional cross-entropy on the response tokens.
+ * Vocabularies that differ only by padding (e.g. 151936 vs 152064) are compared on the common ids.
+ */
+public final class KdObjective implements Objective {
+    private final Transformer student;
+    private final Transformer teacher;
+    private final DataSource source;
+    private final DistillationLoss loss;
+    private final double ceWeight;
+    private final int accumulation;
+    private final Set<Integer> eosIds;
+    private final Supplier<Map<String, Double>> evaluation;
+    private final int vocab;
+    private long cachedStep = -1;
+    private List<List<Example>> cachedBatches;
+
+    /**
+     * @param evaluation validation metrics of the current student (e.g. the lab's proxy/golden), or empty
+     */
+    public KdObjective(Transformer student, Transformer teacher, DataSource source, DistillationLoss loss, double ceWeight,
+                       int accumulation, Set<Integer> eosIds, Supplier<Map<String, Double>> evaluation) {
+        this.student = student;
+        this.teacher = teacher;
+        this.source = source;
+        this.loss = loss;
+        this.ceWeight = ceWeight;
+        this.accumulation = accumulation;
+        this.eosIds = eosIds;
+        this.evaluation = evaluation;
+        this.vocab = Math.min(student.config().vocabSize(), teacher.config().vocabSize());
+    }
+
+    /** The batches of a step are drawn once (online sources sample), before any micro-batch's loss. */
+    private List<List<Example>> batches(long step) {
+        if (step != cachedStep) {
+            List<List<Example>> b = new ArrayList<>(accumulation);
+            for (int micro = 0; micro < accumulation; micro++) {
+                b.add(source.batch(step, micro));
+            }
+            cachedBatches = b;
+            cachedStep = step;
+        }
+        return cachedBatches;
+    }
+
+    @Override
+    public Loss loss(NDManager m, long step, int micro) {
+        List<List<Example>> all = batches(step);
+        long stepTokens = 0;
+        for (List<Example> b : all) {
+            for (Example e : b) {
+                stepTokens += e.response().length;
+            }
+        }
+        List<Example> batch = all.get(micro);
+        List<long[]> prompts = new ArrayList<>(batch.size());
+        List<long[]> responses = new ArrayList<>(batch.size());
+        long tokens = 0;
+        double length = 0;
+        int truncated = 0;
+        for (Example e : batch) {
+            prompts.add(e.prompt());
+            responses.add(e.response());
+            tokens += e.length();
+            length += e.response().length;
+            if (!eosIds.contains((int) e.response()[e.response().length - 1])) {
+                truncated++;
+            }
+        }
+        LanguageModel.ResponseLogits s = LanguageModel.responseLogits(student, m, prompts, responses);
+        LanguageModel.ResponseLogits t = LanguageModel.responseLogits(teacher, m, prompts, responses);
+        NDArray studentLogits = common(s.logits());
+        NDArray teacherLogits = common(t.logits()).stopGradient();
+        NDArray value = Reduction.SUM.reduce(loss.perToken(studentLogits, teacherLogits, s.mask()), s.mask());
+        Map<String, Double> extra = new LinkedHashMap<>();
+        if (ceWeight > 0) {
+            NDArray ce = s.targetLogProbs().sum().neg();
+            extra.put("ce", ce.toFloatArray()[0] / Math.max(1.0, length));
+            value = value.add(ce.mul(ceWeight));
+        }
+        extra.put("kd_loss_tok", value.toFloatArray()[0] / Math.max(1.0, length));
+        Diagnostics d = Diagnostics.of(studentLogits.stopGradient(), teacherLogits, s.mask(), Math.min(8, vocab), 1.0);
+        extra.put("fkl_tok", d.forwardKl());
+        extra.put("rkl_tok", d.reverseKl());
+        extra.put("teacher_mass_on_student_top8", d.teacherMassOnStudentTopK());
+        extra.put("top8_overlap", d.topKOverlap());
+        extra.put("response_len", length / batch.size());
+        extra.put("truncation_rate", truncated / (double) batch.size());
+        return new Loss(value.div(stepTokens), tokens, extra);
+    }
+
+    private NDArray common(NDArray logits) {
+        return logits.getShape().get(2) == vocab ? logits : logits.get(":, :, :" + vocab);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(NDManager m) {
+        return evaluation.get();
+    }
+
+    @Override
+    public double stepsPerEpoch() {
+        return source.stepsPerEpoch();
+    }
+}
