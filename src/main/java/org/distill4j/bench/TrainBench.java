@@ -44,6 +44,38 @@ public final class TrainBench {
         }
     }
 
+    /**
+     * Runs {@code steps} training steps of {@code shape} and samples RSS and the number of live NDArrays
+     * (in the model's manager and the engine's whole tree) every {@code every} steps: flat columns mean
+     * nothing leaks.
+     */
+    public static java.util.List<long[]> memory(NDManager parent, BenchShape shape, int steps, int every,
+                                                java.util.function.Consumer<long[]> onSample) {
+        java.util.List<long[]> out = new java.util.ArrayList<>();
+        try (Transformer model = Transformer.random(shape.config(), parent, 0);
+             AdamW opt = new AdamW(model.parameters(), AdamWConfig.DEFAULT)) {
+            model.setTrainable(true);
+            int b = shape.trainBatch();
+            int t = BenchShape.SEQ;
+            SplittableRandom rng = new SplittableRandom(0);
+            long[] tokens = new long[b * (t + 1)];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = rng.nextInt(shape.vocab());
+            }
+            for (int s = 1; s <= steps; s++) {
+                step(model, opt, tokens, b, t);
+                if (s % every == 0 || s == 1) {
+                    long[] row = {s, Math.round(org.distill4j.util.Rss.megabytes()),
+                        ((ai.djl.ndarray.BaseNDManager) model.manager()).getManagedArrays().size(),
+                        ((ai.djl.ndarray.BaseNDManager) parent).getManagedArrays().size()};
+                    out.add(row);
+                    onSample.accept(row);
+                }
+            }
+        }
+        return out;
+    }
+
     static void step(Transformer model, AdamW opt, long[] tokens, int b, int t) {
         long[] input = new long[b * t];
         long[] labels = new long[b * t];

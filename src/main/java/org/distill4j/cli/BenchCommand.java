@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.distill4j.bench.BenchShape;
 import org.distill4j.bench.GenerateBench;
+import org.distill4j.bench.KdBench;
 import org.distill4j.bench.MatmulPeak;
 import org.distill4j.bench.PytorchPeer;
 import org.distill4j.bench.TrainBench;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code distill bench}: speed on the workloads of shared/bench/pytorch_peer.py, with the peer's figures when asked. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on the shapes of shared/bench/pytorch_peer.py.",
-        subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class})
+        subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class, BenchCommand.Kd.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -74,8 +75,19 @@ public final class BenchCommand implements Runnable {
             description = "Random tokens [batch, 256], cross-entropy on every position, backward + AdamW; tok/s = batch·256/s, "
                     + "GFLOP/s = 3 × forward FLOPs, and its fraction of the matmul peak measured in the same run.")
     static final class Train extends PeerOptions implements Callable<Integer> {
+        @Option(names = "--memory-steps", defaultValue = "0", description = "Instead of timing, run N steps of the first shape and "
+                + "print RSS and live NDArrays every N/10 steps (a leak shows as growth).")
+        int memorySteps;
+
         @Override
         public Integer call() {
+            if (memorySteps > 0) {
+                try (NDManager m = NDManager.newBaseManager()) {
+                    TrainBench.memory(m, BenchShape.byName(shapes.get(0)), memorySteps, Math.max(1, memorySteps / 10),
+                            r -> System.out.printf("{\"step\":%d,\"rss_mb\":%d,\"model_arrays\":%d,\"all_arrays\":%d}%n", r[0], r[1], r[2], r[3]));
+                }
+                return 0;
+            }
             Map<String, Double> peer = peer("train");
             try (NDManager m = NDManager.newBaseManager()) {
                 double peak = MatmulPeak.gflops(m);
@@ -88,6 +100,21 @@ public final class BenchCommand implements Runnable {
                             s, r.tokensPerSecond(), r.gflops(), peak, r.gflops() / peak,
                             theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f", theirs, r.tokensPerSecond() / theirs));
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "kd", mixinStandardHelpOptions = true,
+            description = "Teacher = medium (no gradient), student = small with vocabulary 8192, full-vocabulary forward KL on "
+                    + "every position, backward + AdamW; batch 8, sequence 256; tok/s = 8·256/s.")
+    static final class Kd extends PeerOptions implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Map<String, Double> peer = peer("kd");
+            try (NDManager m = NDManager.newBaseManager()) {
+                double peak = MatmulPeak.gflops(m);
+                report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)), peak, peer);
             }
             return 0;
         }

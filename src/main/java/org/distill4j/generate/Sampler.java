@@ -45,6 +45,27 @@ public final class Sampler {
 
     /** As {@link #generate(List, SamplingParams)}, reporting the number of finished rows as it goes. */
     public List<Sample> generate(List<long[]> prompts, SamplingParams p, IntConsumer progress) {
+        return generate(prompts, (prompt, sample) -> stream(p.seed(), prompt, sample), p, progress);
+    }
+
+    /**
+     * As {@link #generate(List, SamplingParams)}, but prompt i draws from streams of its own seed
+     * {@code promptSeeds[i]} ({@code p.seed()} is unused): a prompt's samples then do not depend on which
+     * other prompts share the batch, so a server can batch unrelated requests that each carry a seed.
+     */
+    public List<Sample> generate(List<long[]> prompts, long[] promptSeeds, SamplingParams p) {
+        if (promptSeeds.length != prompts.size()) {
+            throw new IllegalArgumentException(promptSeeds.length + " seeds for " + prompts.size() + " prompts");
+        }
+        return generate(prompts, (prompt, sample) -> stream(promptSeeds[prompt], 0, sample), p, done -> { });
+    }
+
+    /** The random stream of each (prompt, sample) row. */
+    private interface RowStreams {
+        SplittableRandom of(int prompt, int sample);
+    }
+
+    private List<Sample> generate(List<long[]> prompts, RowStreams streams, SamplingParams p, IntConsumer progress) {
         if (!p.stop().isEmpty() && tokenizer == null) {
             throw new IllegalArgumentException("stop strings need a tokenizer");
         }
@@ -63,7 +84,7 @@ public final class Sampler {
         int done = 0;
         for (int start = 0; start < rows; start += maxBatch) {
             int end = Math.min(rows, start + maxBatch);
-            out.addAll(generateChunk(prompts, p, start, end));
+            out.addAll(generateChunk(prompts, streams, p, start, end));
             done += end - start;
             progress.accept(done);
         }
@@ -76,7 +97,7 @@ public final class Sampler {
         return new SplittableRandom(new SplittableRandom(h).nextLong());
     }
 
-    private List<Sample> generateChunk(List<long[]> prompts, SamplingParams p, int start, int end) {
+    private List<Sample> generateChunk(List<long[]> prompts, RowStreams streams, SamplingParams p, int start, int end) {
         int b = end - start;
         int n = p.n();
         long[][] rowPrompt = new long[b][];
@@ -85,7 +106,7 @@ public final class Sampler {
         for (int r = 0; r < b; r++) {
             int row = start + r;
             rowPrompt[r] = prompts.get(row / n);
-            rng[r] = stream(p.seed(), row / n, row % n);
+            rng[r] = streams.of(row / n, row % n);
             maxLen = Math.max(maxLen, rowPrompt[r].length);
         }
         int capacity = maxLen + p.maxNewTokens();
@@ -106,6 +127,7 @@ public final class Sampler {
         int vocab = model.config().vocabSize();
         long[][] generated = new long[b][p.maxNewTokens()];
         float[][] logprobs = new float[b][p.maxNewTokens()];
+        TopLogprobs[][] top = new TopLogprobs[b][p.topLogprobs() > 0 ? p.maxNewTokens() : 0];
         int[] length = new int[b];
         Sample.Finish[] finish = new Sample.Finish[b];
         int active = b;
@@ -118,6 +140,7 @@ public final class Sampler {
                 int past = cache.length();
                 long[] tokens;
                 float[] lp;
+                TopLogprobs[] stepTop;
                 try (NDManager m = chunk.newSubManager()) {
                     NDArray idArr = m.create(stepIds, new Shape(b, t));
                     NDArray posArr = m.create(stepPos, new Shape(b, t));
@@ -132,6 +155,7 @@ public final class Sampler {
                     Draws drawn = draw(m, logits, p, rng, vocab);
                     tokens = drawn.tokens();
                     lp = drawn.logprobs();
+                    stepTop = drawn.top();
                 }
                 stepIds = new long[b];
                 stepPos = new long[b];
@@ -144,6 +168,9 @@ public final class Sampler {
                     long tok = tokens[r];
                     generated[r][length[r]] = tok;
                     logprobs[r][length[r]] = lp[r];
+                    if (stepTop != null) {
+                        top[r][length[r]] = stepTop[r];
+                    }
                     length[r]++;
                     stepIds[r] = tok;
                     if (p.eosIds().contains((int) tok)) {
@@ -172,8 +199,9 @@ public final class Sampler {
                     text = text.substring(0, cut);
                 }
             }
+            List<TopLogprobs> rowTop = p.topLogprobs() > 0 ? Arrays.asList(Arrays.copyOf(top[r], length[r])) : List.of();
             out.add(new Sample(row / n, row % n, toks, Arrays.copyOf(logprobs[r], length[r]), text,
-                    finish[r] == null ? Sample.Finish.LENGTH : finish[r]));
+                    finish[r] == null ? Sample.Finish.LENGTH : finish[r], rowTop));
         }
         return out;
     }
@@ -198,7 +226,7 @@ public final class Sampler {
      * case (no top-k / top-p) runs on the engine: inverse CDF against one uniform per row from the
      * row's own stream. Truncated sampling runs in Java ({@link TokenSampler}).
      */
-    private record Draws(long[] tokens, float[] logprobs) {}
+    private record Draws(long[] tokens, float[] logprobs, TopLogprobs[] top) {}
 
     private static Draws draw(NDManager m, NDArray logits, SamplingParams p, SplittableRandom[] rng, int vocab) {
         int b = rng.length;
@@ -220,7 +248,8 @@ public final class Sampler {
                 tokens[r] = TokenSampler.draw(host, r * vocab, vocab, p, rng[r]).token();
             }
         }
-        float[] lp = logits.logSoftmax(-1).gather(m.create(tokens, new Shape(b, 1)), 1).toFloatArray();
-        return new Draws(tokens, lp);
+        NDArray logSoftmax = logits.logSoftmax(-1);
+        float[] lp = logSoftmax.gather(m.create(tokens, new Shape(b, 1)), 1).toFloatArray();
+        return new Draws(tokens, lp, p.topLogprobs() > 0 ? TopLogprobs.ofRows(logSoftmax, p.topLogprobs()) : null);
     }
 }

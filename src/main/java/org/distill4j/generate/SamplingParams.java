@@ -15,9 +15,11 @@ import java.util.Set;
  *                     so results do not depend on batching
  * @param eosIds       tokens that end a sample (kept as its last token)
  * @param stop         strings that end a sample; the text is cut before the first one
+ * @param topLogprobs  k > 0: every sample also carries, per generated token, the k most likely tokens of
+ *                     that step with their untempered log-probs ({@link Sample#top()}); 0 = off
  */
 public record SamplingParams(double temperature, int topK, double topP, int maxNewTokens, int n, long seed,
-                             Set<Integer> eosIds, List<String> stop) {
+                             Set<Integer> eosIds, List<String> stop, int topLogprobs) {
     public SamplingParams {
         if (temperature < 0 || Double.isNaN(temperature)) {
             throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
@@ -34,8 +36,17 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
         if (n < 1) {
             throw new IllegalArgumentException("n must be >= 1, got " + n);
         }
+        if (topLogprobs < 0) {
+            throw new IllegalArgumentException("top logprobs must be >= 0, got " + topLogprobs);
+        }
         eosIds = Set.copyOf(eosIds);
         stop = List.copyOf(stop);
+    }
+
+    /** Settings without top-k log-probs. */
+    public SamplingParams(double temperature, int topK, double topP, int maxNewTokens, int n, long seed,
+                          Set<Integer> eosIds, List<String> stop) {
+        this(temperature, topK, topP, maxNewTokens, n, seed, eosIds, stop, 0);
     }
 
     public static SamplingParams of(double temperature, int maxNewTokens, long seed, Set<Integer> eosIds) {
@@ -43,10 +54,14 @@ public record SamplingParams(double temperature, int topK, double topP, int maxN
     }
 
     public SamplingParams withN(int newN) {
-        return new SamplingParams(temperature, topK, topP, maxNewTokens, newN, seed, eosIds, stop);
+        return new SamplingParams(temperature, topK, topP, maxNewTokens, newN, seed, eosIds, stop, topLogprobs);
     }
 
     public SamplingParams withSeed(long newSeed) {
-        return new SamplingParams(temperature, topK, topP, maxNewTokens, n, newSeed, eosIds, stop);
+        return new SamplingParams(temperature, topK, topP, maxNewTokens, n, newSeed, eosIds, stop, topLogprobs);
+    }
+
+    public SamplingParams withTopLogprobs(int k) {
+        return new SamplingParams(temperature, topK, topP, maxNewTokens, n, seed, eosIds, stop, k);
     }
 }

@@ -85,6 +85,11 @@ public final class Tokenizer implements AutoCloseable {
         return hf.decode(ids, true);
     }
 
+    /** Text of {@code ids}, with special tokens (e.g. {@code </s>}) written out unless skipped. */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return hf.decode(ids, skipSpecialTokens);
+    }
+
     /** Id of an added (special) token such as {@code </s>}. */
     public Optional<Integer> specialId(String token) {
         return Optional.ofNullable(specialIds.get(token));

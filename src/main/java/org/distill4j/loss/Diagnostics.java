@@ -71,7 +71,7 @@ public record Diagnostics(double forwardKl, double reverseKl, double teacherMass
             NDArray logQ = DistillationLoss.logProbs(DistillationLoss.onlyValid(detached(studentLogits, scope), valid), teacher.temperature());
             NDArray indices = detached(teacher.indices(), scope);
             NDArray studentCoarse = TopKPartition.coarsen(logQ, indices);
-            NDArray teacherCoarse = NDArrays.where(valid.expandDims(2), detached(teacher.logProbs(), scope),
+            NDArray teacherCoarse = NDArrays.where(DistillationLoss.alongClasses(valid, studentCoarse), detached(teacher.logProbs(), scope),
                     LogSpace.scalar(studentCoarse, (float) -Math.log(k + 1)));
             NDIndex topClasses = new NDIndex(":, :, 0:" + k);
             NDArray studentTop = logQ.topK(k, 2, true, false).get(1);

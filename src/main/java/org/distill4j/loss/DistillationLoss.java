@@ -2,6 +2,7 @@ package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -12,7 +13,9 @@ import ai.djl.ndarray.types.Shape;
  * multiplied by τ² (Hinton's gradient-scale correction); scale it yourself if you want it.
  *
  * <p>Gradients flow into the student logits only. Results belong to the student logits' manager and
- * must live until backward(), so run each step inside its own sub-manager.
+ * must live until backward(), so run each step inside its own sub-manager. Temporaries are released
+ * before returning; what backward needs is kept alive by autograd itself (for JSD on [B, T, V] that is
+ * still several [B, T, V] tensors, so chunk long sequences with a large vocabulary).
  *
  * <p>NaN safety: positions with mask 0 have their logits replaced by zeros before anything else, so
  * padding rows of garbage (all −∞ or NaN, e.g. from fully masked attention) can neither make the loss
@@ -35,24 +38,32 @@ public record DistillationLoss(Divergence divergence, double temperature) {
      * @return [B, T]
      */
     public NDArray perToken(NDArray studentLogits, NDArray teacherLogits) {
+        Shape shape = studentLogits.getShape();
         checkLogits(studentLogits, teacherLogits.getShape());
-        return divergence.between(logProbs(teacherLogits.stopGradient(), temperature), logProbs(studentLogits, temperature));
+        try (NDManager scope = studentLogits.getManager().newSubManager()) {
+            return perToken(studentLogits, teacherLogits, scope.ones(new Shape(shape.get(0), shape.get(1))));
+        }
     }
 
     /**
      * Per-position divergence, 0 at positions where {@code mask} is 0.
      *
      * @param mask float [B, T], 1 at response positions to train on
-     * @return [B, T]
+     * @return [B, T], owned by the student logits' manager
      */
     public NDArray perToken(NDArray studentLogits, NDArray teacherLogits, NDArray mask) {
         checkLogits(studentLogits, teacherLogits.getShape());
         checkMask(mask, studentLogits.getShape());
-        NDArray valid = mask.gt(0);
-        NDArray teacher = onlyValid(teacherLogits.stopGradient(), valid);
-        NDArray student = onlyValid(studentLogits, valid);
-        NDArray d = divergence.between(logProbs(teacher, temperature), logProbs(student, temperature));
-        return NDArrays.where(valid, d, LogSpace.scalar(d, 0f));
+        NDManager owner = studentLogits.getManager();
+        // Intermediates live in a scope closed before returning: autograd keeps its own references to the
+        // tensors backward needs, so only those survive, not every [B, T, V] temporary.
+        try (NDManager scope = owner.newSubManager()) {
+            NDArray valid = own(scope, mask.gt(0));
+            NDArray teacher = onlyValid(own(scope, teacherLogits.stopGradient()), valid);
+            NDArray student = own(scope, onlyValid(studentLogits, valid));
+            NDArray d = divergence.between(logProbs(teacher, temperature), logProbs(student, temperature));
+            return own(owner, NDArrays.where(valid, d, LogSpace.scalar(d, 0f)));
+        }
     }
 
     /**
@@ -76,14 +87,18 @@ public record DistillationLoss(Divergence divergence, double temperature) {
         if (!teacher.logProbs().getShape().equals(expected)) {
             throw new IllegalArgumentException("sparse teacher log-probs " + teacher.logProbs().getShape() + ", expected " + expected);
         }
-        NDArray valid = mask.gt(0);
-        NDArray student = TopKPartition.coarsen(logProbs(onlyValid(studentLogits, valid), temperature), teacher.indices());
-        // a uniform stand-in where the cached teacher may hold NaN from padding rows
-        NDArray validClasses = valid.expandDims(2);
-        NDArray teacherCoarse = NDArrays.where(validClasses, teacher.logProbs().stopGradient(),
-                LogSpace.scalar(student, (float) -Math.log(teacher.k() + 1)));
-        NDArray d = divergence.between(teacherCoarse, student);
-        return NDArrays.where(valid, d, LogSpace.scalar(d, 0f));
+        NDManager owner = studentLogits.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            NDArray valid = own(scope, mask.gt(0));
+            NDArray student = own(scope, onlyValid(studentLogits, valid));
+            NDArray studentCoarse = TopKPartition.coarsen(logProbs(student, temperature), teacher.indices());
+            // a uniform stand-in where the cached teacher may hold NaN from padding rows
+            NDArray cached = own(scope, teacher.logProbs().stopGradient());
+            NDArray teacherCoarse = NDArrays.where(alongClasses(valid, cached), cached,
+                    LogSpace.scalar(cached, (float) -Math.log(teacher.k() + 1)));
+            NDArray d = divergence.between(teacherCoarse, studentCoarse);
+            return own(owner, NDArrays.where(valid, d, LogSpace.scalar(d, 0f)));
+        }
     }
 
     /** {@link #perToken(NDArray, NDArray, NDArray)} reduced to a differentiable scalar. */
@@ -109,9 +124,24 @@ public record DistillationLoss(Divergence divergence, double temperature) {
         }
     }
 
-    /** Zeros the logits of masked-out positions (see the class comment). */
+    /**
+     * Zeros the logits of masked-out positions (see the class comment). The result belongs to the
+     * logits' manager; the helper arrays to {@code valid}'s.
+     */
     static NDArray onlyValid(NDArray logits, NDArray valid) {
-        return NDArrays.where(valid.expandDims(2), logits, LogSpace.scalar(logits, 0f));
+        NDArray zero = valid.getManager().full(new Shape(), 0f, logits.getDataType());
+        return NDArrays.where(alongClasses(valid, logits), logits, zero);
+    }
+
+    /** Moves {@code a} into {@code manager} (ops put results in their first input's manager). */
+    static NDArray own(NDManager manager, NDArray a) {
+        a.attach(manager);
+        return a;
+    }
+
+    /** valid [B, T] broadcast to {@code like}'s [B, T, C] (DJL's where does not broadcast its condition). */
+    static NDArray alongClasses(NDArray valid, NDArray like) {
+        return valid.expandDims(2).broadcast(like.getShape());
     }
 
     private static void checkLogits(NDArray studentLogits, Shape teacherShape) {

@@ -11,7 +11,9 @@ import ai.djl.ndarray.types.Shape;
  * <p>Every helper keeps −∞ out of arithmetic whose result is discarded, because autograd still
  * differentiates discarded branches: {@code where(c, a, b)} sends a zero gradient into the branch it
  * did not pick, and that zero times an infinite or NaN local derivative (log 0, −∞ − (−∞)) is NaN.
- * So the inputs of such operations are replaced by harmless finite values first.
+ * So the inputs of such operations are replaced by harmless finite values first. (DJL's
+ * {@code where} also wants its condition in the shape of its first branch; only the second may be a
+ * broadcast scalar.)
  */
 final class LogSpace {
     static final float NEG_INF = Float.NEGATIVE_INFINITY;

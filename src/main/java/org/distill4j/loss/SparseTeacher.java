@@ -82,8 +82,10 @@ public record SparseTeacher(int batch, int length, int k, int vocabSize, double 
 
     /** {@link #tensorsFromLogits} copied to the host, ready to {@link #save}. */
     public static SparseTeacher fromLogits(NDArray teacherLogits, int k, double temperature) {
-        Tensors t = tensorsFromLogits(teacherLogits, k, temperature);
-        try (t) {
+        try (NDManager scope = teacherLogits.getManager().newSubManager()) {
+            NDArray logits = teacherLogits.stopGradient();
+            logits.attach(scope); // so that the device results and their host conversions stay in the scope
+            Tensors t = tensorsFromLogits(logits, k, temperature);
             Shape shape = t.indices().getShape();
             int b = Math.toIntExact(shape.get(0));
             int len = Math.toIntExact(shape.get(1));

@@ -23,7 +23,7 @@ final class TopKPartition {
     static NDArray coarsen(NDArray logProbs, NDArray indices) {
         int classAxis = LogSpace.lastAxis(logProbs);
         NDArray chosen = logProbs.gather(indices, classAxis);
-        NDArray rest = NDArrays.where(membership(indices, logProbs), LogSpace.scalar(logProbs, LogSpace.NEG_INF), logProbs);
+        NDArray rest = NDArrays.where(membership(indices, logProbs).logicalNot(), logProbs, LogSpace.scalar(logProbs, LogSpace.NEG_INF));
         NDArray tail = LogSpace.logSumExp(rest, classAxis).expandDims(classAxis);
         return chosen.concat(tail, classAxis);
     }

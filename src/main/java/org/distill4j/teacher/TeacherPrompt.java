@@ -1,0 +1,20 @@
+package org.distill4j.teacher;
+
+import java.util.List;
+
+/** What is sent for one prompt: a text (completions, or one user turn in chat) or a whole conversation. */
+public sealed interface TeacherPrompt {
+    record Text(String text) implements TeacherPrompt {}
+
+    /** A conversation for the chat endpoint; roles as OpenAI names them (system, user, assistant). */
+    record Conversation(List<Turn> turns) implements TeacherPrompt {
+        public Conversation {
+            turns = List.copyOf(turns);
+            if (turns.isEmpty()) {
+                throw new IllegalArgumentException("a conversation needs at least one turn");
+            }
+        }
+    }
+
+    record Turn(String role, String content) {}
+}
