@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.LabConfig;
+import org.distill4j.experiment.LabJob;
 import org.distill4j.experiment.TeacherHackingLab;
 import org.distill4j.report.LabReport;
 import org.distill4j.util.AtomicFiles;
@@ -29,6 +30,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Number of distillation seeds (default 3; 1 with --quick).")
     Integer seeds;
 
+    @Option(names = "--workers", description = "Parallel worker processes for the lab's runs, one PyTorch thread each "
+            + "(default: the number of cores).")
+    Integer workers;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -45,7 +50,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         SftCommand.prepareOut(out);
         cfg.write(out.resolve("config.yaml"));
-        new TeacherHackingLab(out, cfg).run();
+        int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        new TeacherHackingLab(out, cfg, LabJob.Runner.workers(w)).run();
         runToy(out.resolve("toy"), quick);
         Path report = new LabReport(out).write();
         System.out.printf("demo finished in %.1f min; report: %s%n", (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());

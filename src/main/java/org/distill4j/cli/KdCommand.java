@@ -78,6 +78,10 @@ public final class KdCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
     double temperature;
 
+    @Option(names = "--top-k", defaultValue = "0", description = "Distil on the teacher's top-k log-probs plus a tail bucket "
+            + "(0 = full vocabulary); teacher_topk_mass in metrics.jsonl shows how much probability the top-k keeps. Default: ${DEFAULT-VALUE}.")
+    int topK;
+
     @Option(names = "--ce-weight", defaultValue = "0", description = "Weight of an extra cross-entropy on the response tokens. Default: ${DEFAULT-VALUE}.")
     double ceWeight;
 
@@ -140,7 +144,7 @@ public final class KdCommand implements Callable<Integer> {
             }
             LabEvaluator ev = evaluator;
             KdObjective objective = new KdObjective(student, teacher, data, new DistillationLoss(divergence, temperature), ceWeight,
-                    train.gradAccum, eosIds, () -> ev == null ? Map.of() : ev.evaluate(student));
+                    train.gradAccum, eosIds, () -> ev == null ? Map.of() : ev.evaluate(student), topK);
             TrainConfig config = train.toConfig(objective.stepsPerEpoch());
             ConfigFile.writeResolved(spec, outDir().resolve("config.yaml"));
             Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)));

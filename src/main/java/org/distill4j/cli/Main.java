@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
             DemoCommand.class,
             GenerateCommand.class,
             KdCommand.class,
+            LabWorkerCommand.class,
             ScoreCommand.class,
             ServeCommand.class,
             SftCommand.class,

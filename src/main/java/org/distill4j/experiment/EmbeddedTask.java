@@ -230,39 +230,70 @@ public final class EmbeddedTask {
         return p.length - 1;
     }
 
+    /** The clauses of a response with the connectives between them, or null when it is not in the grammar. */
+    private record Parse(List<Clause> clauses, List<Integer> connectives) {}
+
+    private Parse parse(String response) {
+        String[] w = response.trim().split(" +");
+        List<Clause> clauses = new ArrayList<>();
+        List<Integer> connectives = new ArrayList<>();
+        int pos = 0;
+        while (true) {
+            Clause clause = parseClause(w, pos);
+            if (clause == null || (clause.verbClass >= 0 && clause.verbClass != clause.nounClass)) {
+                return null;
+            }
+            clauses.add(clause);
+            pos = clause.end;
+            if (pos == w.length - 1 && w[pos].equals(".")) {
+                return new Parse(clauses, connectives);
+            }
+            if (at(w, pos, "and")) {
+                connectives.add(0);
+                pos += 1;
+            } else if (at(w, pos, ",") && at(w, pos + 1, "then")) {
+                connectives.add(1);
+                pos += 2;
+            } else if (at(w, pos, ";")) {
+                connectives.add(2);
+                pos += 1;
+            } else {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Whether a response is well-formed whatever the prompt: clauses of the four templates, verbs of the
+     * noun's class, valid connectives, a final " ." and 3–8 clauses with distinct nouns. (Which items
+     * it describes is checked by {@link #follows}.)
+     */
+    public boolean wellFormed(String response) {
+        Parse p = parse(response);
+        if (p == null || p.clauses().size() < MIN_ITEMS || p.clauses().size() > MAX_ITEMS) {
+            return false;
+        }
+        return p.clauses().stream().map(c -> c.nounClass * 100 + c.noun).distinct().count() == p.clauses().size();
+    }
+
     /**
      * log p(response | prompt) under the grammar, or empty when the response breaks a rule (an item
      * missing, repeated or invented, a wrong verb class, a malformed clause or connective).
      */
     public Optional<Double> logProb(List<Item> items, String response) {
-        String[] w = response.trim().split(" +");
+        Parse parse = parse(response);
         int k = items.size();
+        if (parse == null || parse.clauses().size() != k) {
+            return Optional.empty();
+        }
         int[] order = new int[k];
         boolean[] seen = new boolean[k];
         double lp = 0;
-        int pos = 0;
+        for (int c : parse.connectives()) {
+            lp += Math.log(CONNECTIVE_P[c]);
+        }
         for (int i = 0; i < k; i++) {
-            if (i > 0) {
-                int c;
-                if (at(w, pos, "and")) {
-                    c = 0;
-                    pos += 1;
-                } else if (at(w, pos, ",") && at(w, pos + 1, "then")) {
-                    c = 1;
-                    pos += 2;
-                } else if (at(w, pos, ";")) {
-                    c = 2;
-                    pos += 1;
-                } else {
-                    return Optional.empty();
-                }
-                lp += Math.log(CONNECTIVE_P[c]);
-            }
-            Clause clause = parseClause(w, pos);
-            if (clause == null) {
-                return Optional.empty();
-            }
-            pos = clause.end;
+            Clause clause = parse.clauses().get(i);
             int which = -1;
             for (int j = 0; j < k; j++) {
                 Item it = items.get(j);
@@ -273,9 +304,6 @@ public final class EmbeddedTask {
             if (which < 0 || seen[which] || items.get(which).adjective() != clause.adjective) {
                 return Optional.empty();
             }
-            if (clause.verbClass >= 0 && clause.verbClass != clause.nounClass) {
-                return Optional.empty();
-            }
             seen[which] = true;
             order[i] = which;
             lp += Math.log(TEMPLATE_P[clause.template]);
@@ -283,9 +311,6 @@ public final class EmbeddedTask {
             if (clause.verbClass >= 0) {
                 lp += -Math.log(VERBS[clause.nounClass].length);
             }
-        }
-        if (!(pos == w.length - 1 && w[pos].equals("."))) {
-            return Optional.empty();
         }
         boolean same = true;
         boolean reversed = true;

@@ -65,4 +65,14 @@ public record LabConfig(List<Long> seeds, long taskSeed,
             throw new org.distill4j.util.UserError(file + ": cannot write: " + e.getMessage(), e);
         }
     }
+
+    /** Reads a config written by {@link #write}. */
+    public static LabConfig read(java.nio.file.Path file) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .readValue(file.toFile(), LabConfig.class);
+        } catch (java.io.IOException e) {
+            throw new org.distill4j.util.UserError(file + ": not a lab config: " + e.getMessage(), e);
+        }
+    }
 }

@@ -45,9 +45,13 @@ public final class TeacherHackingLab {
     private final LabConfig cfg;
     private final EmbeddedTask task = new EmbeddedTask();
 
-    public TeacherHackingLab(Path dir, LabConfig cfg) {
+    private final LabJob.Runner runner;
+
+    /** @param runner runs stage 1 and 2 jobs (in this process, or in parallel worker processes) */
+    public TeacherHackingLab(Path dir, LabConfig cfg, LabJob.Runner runner) {
         this.dir = dir;
         this.cfg = cfg;
+        this.runner = runner;
     }
 
     public Path tokenizerFile() {
@@ -59,9 +63,41 @@ public final class TeacherHackingLab {
             WordLevelTokenizer.write(tokenizerFile(), task.vocabulary());
         }
         stage0Oracle();
-        stage1TeacherAndStudent();
+        oracleDataset();
+        List<LabJob> sft = new ArrayList<>();
+        for (String model : List.of("teacher", "student-init")) {
+            if (!done(dir.resolve(model))) {
+                sft.add(new LabJob(LabJob.Kind.SFT, model, 0));
+            }
+        }
+        runner.run(dir, sft, this::runJob);
+        List<LabJob> distill = new ArrayList<>();
         for (long seed : cfg.seeds()) {
-            stage2Distill(seed);
+            for (LabVariant v : LabVariant.all(cfg)) {
+                if (!done(dir.resolve("seed-" + seed).resolve(v.name()))) {
+                    prepareSeed(seed);
+                    distill.add(new LabJob(LabJob.Kind.DISTILL, v.name(), seed));
+                }
+            }
+        }
+        runner.run(dir, distill, this::runJob);
+    }
+
+    /** Runs one job in this process (the worker side of {@link LabJob.Runner}). */
+    public void runJob(LabJob job) {
+        switch (job.kind()) {
+            case SFT -> {
+                System.err.println("stage 1: SFT of the " + job.name() + " on the oracle dataset");
+                LabConfig.ModelSize size = job.name().equals("teacher") ? cfg.teacher() : cfg.student();
+                sft(dir.resolve(job.name()), modelConfig(size), readPairs(dir.resolve("data").resolve("oracle.jsonl")),
+                        cfg.sftSteps(), job.name().equals("teacher") ? 12 : 13);
+            }
+            case DISTILL -> {
+                LabVariant v = LabVariant.all(cfg).stream().filter(x -> x.name().equals(job.name())).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("unknown variant " + job.name()));
+                System.err.printf("stage 2: seed %d, %s%n", job.seed(), v.name());
+                distillVariant(v, job.seed());
+            }
         }
     }
 
@@ -91,7 +127,7 @@ public final class TeacherHackingLab {
         sft(out, modelConfig(cfg.oracle()), pairs, cfg.oracleSteps(), 11);
     }
 
-    private void stage1TeacherAndStudent() {
+    private void oracleDataset() {
         Path data = dir.resolve("data").resolve("oracle.jsonl");
         if (!Files.exists(data)) {
             System.err.println("stage 1: the oracle answers " + cfg.oraclePrompts() + " prompts");
@@ -113,15 +149,6 @@ public final class TeacherHackingLab {
                 }
                 writePairs(data, pairs);
             }
-        }
-        List<String[]> pairs = readPairs(data);
-        if (!done(dir.resolve("teacher"))) {
-            System.err.println("stage 1: SFT of the teacher on the oracle dataset");
-            sft(dir.resolve("teacher"), modelConfig(cfg.teacher()), pairs, cfg.sftSteps(), 12);
-        }
-        if (!done(dir.resolve("student-init"))) {
-            System.err.println("stage 1: SFT of the student's initial checkpoint on the oracle dataset");
-            sft(dir.resolve("student-init"), modelConfig(cfg.student()), pairs, cfg.sftSteps(), 13);
         }
     }
 
@@ -147,40 +174,75 @@ public final class TeacherHackingLab {
         }
     }
 
-    private void stage2Distill(long seed) {
-        List<LabVariant> variants = LabVariant.all(cfg);
-        Path seedDir = dir.resolve("seed-" + seed);
-        if (variants.stream().allMatch(v -> done(seedDir.resolve(v.name())))) {
+    private Path drawsFile(long seed) {
+        return dir.resolve("data").resolve("teacher-draws-seed-" + seed + ".jsonl");
+    }
+
+    private List<long[]> distillPrompts(Tokenizer tok, long seed) {
+        List<long[]> prompts = new ArrayList<>();
+        for (int i = 0; i < cfg.distillPrompts(); i++) {
+            prompts.add(tok.encode(task.render(task.prompt(cfg.taskSeed() + seed, EmbeddedTask.Split.DISTILL, i)), true));
+        }
+        return prompts;
+    }
+
+    /**
+     * One teacher draw of G_max generations for each of the seed's prompts, saved once: every offline
+     * dataset of the seed is a prefix of it (nested budgets, and the same data whichever worker runs).
+     */
+    private void prepareSeed(long seed) {
+        Path file = drawsFile(seed);
+        if (Files.exists(file)) {
             return;
         }
+        System.err.println("stage 2: the teacher samples the offline data of seed " + seed);
+        int gMax = LabVariant.maxGenerations(LabVariant.all(cfg));
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer teacher = Checkpoint.loadTransformer(dir.resolve("teacher"), m);
+             Tokenizer tok = Tokenizer.load(tokenizerFile())) {
+            List<long[]> prompts = distillPrompts(tok, seed);
+            List<Sample> draws = new Sampler(teacher, tok, 256).generate(prompts, params(gMax, 1000 + seed));
+            List<ObjectNode> rows = new ArrayList<>();
+            for (Sample d : draws) {
+                ObjectNode r = Json.object();
+                r.put("prompt_index", d.promptIndex());
+                r.put("sample", d.sampleIndex());
+                var ids = r.putArray("response_ids");
+                for (long t : d.tokens()) {
+                    ids.add(t);
+                }
+                rows.add(r);
+            }
+            Jsonl.write(file, rows);
+        }
+    }
+
+    private void distillVariant(LabVariant v, long seed) {
+        int gMax = LabVariant.maxGenerations(LabVariant.all(cfg));
         try (NDManager m = NDManager.newBaseManager();
              Transformer oracle = Checkpoint.loadTransformer(dir.resolve("oracle"), m);
              Transformer teacher = Checkpoint.loadTransformer(dir.resolve("teacher"), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile())) {
-            List<long[]> prompts = new ArrayList<>();
-            for (int i = 0; i < cfg.distillPrompts(); i++) {
-                prompts.add(tok.encode(task.render(task.prompt(cfg.taskSeed() + seed, EmbeddedTask.Split.DISTILL, i)), true));
+            List<long[]> prompts = distillPrompts(tok, seed);
+            List<long[]> draws = new ArrayList<>();
+            for (Jsonl.Line l : Jsonl.read(drawsFile(seed))) {
+                var a = l.value().get("response_ids");
+                long[] ids = new long[a.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = a.get(i).asLong();
+                }
+                draws.add(ids);
             }
             List<long[]> val = new ArrayList<>();
             for (int i = 0; i < cfg.valPrompts(); i++) {
                 val.add(tok.encode(task.render(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, i)), true));
             }
-            // one teacher draw of G_max generations per prompt; every offline dataset is a prefix of it
-            int gMax = LabVariant.maxGenerations(variants);
-            List<Sample> draws = new Sampler(teacher, tok, 256).generate(prompts, params(gMax, 1000 + seed));
             LabEvaluator evaluator = new LabEvaluator(oracle, teacher, val, params(1, 2000), 1, 64);
-            for (LabVariant v : variants) {
-                Path out = seedDir.resolve(v.name());
-                if (done(out)) {
-                    continue;
-                }
-                System.err.printf("stage 2: seed %d, %s%n", seed, v.name());
-                distill(out, v, seed, teacher, prompts, draws, gMax, evaluator);
-            }
+            distill(dir.resolve("seed-" + seed).resolve(v.name()), v, seed, teacher, prompts, draws, gMax, evaluator);
         }
     }
 
-    private void distill(Path out, LabVariant v, long seed, Transformer teacher, List<long[]> prompts, List<Sample> draws,
+    private void distill(Path out, LabVariant v, long seed, Transformer teacher, List<long[]> prompts, List<long[]> draws,
                          int gMax, LabEvaluator evaluator) {
         try (NDManager m = NDManager.newBaseManager();
              Transformer student = Checkpoint.loadTransformer(dir.resolve("student-init"), m)) {
@@ -191,7 +253,7 @@ public final class TeacherHackingLab {
                     List<Example> data = new ArrayList<>();
                     for (int p = 0; p < v.prompts(); p++) {
                         for (int g = 0; g < v.generations(); g++) {
-                            data.add(new Example(prompts.get(p), draws.get(p * gMax + g).tokens()));
+                            data.add(new Example(prompts.get(p), draws.get(p * gMax + g)));
                         }
                     }
                     yield new DataSource.Offline(data, new BatchOrder(data.size(), batch, 1, seed));

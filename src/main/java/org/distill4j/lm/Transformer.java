@@ -261,11 +261,11 @@ public final class Transformer implements AutoCloseable {
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask);
             out = scores.softmax(-1).matMul(v);
         } else {
-            // grouped-query attention without copying K/V: query heads are viewed as [kvHeads, groups]
-            NDArray qg = q.reshape(b, kvHeads, groups, t, d);
-            NDArray kt = k.transpose(0, 1, 3, 2).expandDims(2);
-            NDArray scores = qg.matMul(kt).add(mask.expandDims(1));
-            out = scores.softmax(-1).matMul(v.expandDims(2)).reshape(b, heads, t, d);
+            // grouped-query attention without copying K/V: the `groups` query heads that share a KV head
+            // are stacked along the query axis, so one plain batched matmul per KV head serves them all
+            NDArray qg = q.reshape(b, kvHeads, groups * t, d);
+            NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).reshape(b, kvHeads, groups, t, s).add(mask.expandDims(1));
+            out = scores.softmax(-1).reshape(b, kvHeads, groups * t, s).matMul(v).reshape(b, heads, t, d);
         }
         out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * d);
         return linear(out, p(pre + "o_proj.weight"), p(pre + "o_proj.bias"));

@@ -15,6 +15,7 @@ import org.distill4j.lm.Transformer;
 import org.distill4j.loss.Diagnostics;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.Reduction;
+import org.distill4j.loss.SparseTeacher;
 
 /**
  * White-box distillation: the chosen divergence between the teacher's and the student's next-token
@@ -30,6 +31,7 @@ public final class KdObjective implements Objective {
     private final double ceWeight;
     private final int accumulation;
     private final Set<Integer> eosIds;
+    private final int topK;
     private final Supplier<Map<String, Double>> evaluation;
     private final int vocab;
     private long cachedStep = -1;
@@ -40,6 +42,16 @@ public final class KdObjective implements Objective {
      */
     public KdObjective(Transformer student, Transformer teacher, DataSource source, DistillationLoss loss, double ceWeight,
                        int accumulation, Set<Integer> eosIds, Supplier<Map<String, Double>> evaluation) {
+        this(student, teacher, source, loss, ceWeight, accumulation, eosIds, evaluation, 0);
+    }
+
+    /**
+     * @param topK when > 0 the teacher is reduced to its top-k log-probs plus one tail bucket (docs/losses.md)
+     *             and the loss runs on those k+1 classes
+     */
+    public KdObjective(Transformer student, Transformer teacher, DataSource source, DistillationLoss loss, double ceWeight,
+                       int accumulation, Set<Integer> eosIds, Supplier<Map<String, Double>> evaluation, int topK) {
+        this.topK = topK;
         this.student = student;
         this.teacher = teacher;
         this.source = source;
@@ -92,7 +104,10 @@ public final class KdObjective implements Objective {
         LanguageModel.ResponseLogits t = LanguageModel.responseLogits(teacher, m, prompts, responses);
         NDArray studentLogits = common(s.logits());
         NDArray teacherLogits = common(t.logits()).stopGradient();
-        NDArray value = Reduction.SUM.reduce(loss.perToken(studentLogits, teacherLogits, s.mask()), s.mask());
+        NDArray perToken = topK > 0
+                ? loss.perToken(studentLogits, SparseTeacher.tensorsFromLogits(teacherLogits, Math.min(topK, vocab), loss.temperature()), s.mask())
+                : loss.perToken(studentLogits, teacherLogits, s.mask());
+        NDArray value = Reduction.SUM.reduce(perToken, s.mask());
         Map<String, Double> extra = new LinkedHashMap<>();
         if (ceWeight > 0) {
             NDArray ce = s.targetLogProbs().sum().neg();
@@ -100,11 +115,13 @@ public final class KdObjective implements Objective {
             value = value.add(ce.mul(ceWeight));
         }
         extra.put("kd_loss_tok", value.toFloatArray()[0] / Math.max(1.0, length));
-        Diagnostics d = Diagnostics.of(studentLogits.stopGradient(), teacherLogits, s.mask(), Math.min(8, vocab), 1.0);
+        int k = Math.min(topK > 0 ? topK : 8, vocab);
+        Diagnostics d = Diagnostics.of(studentLogits, teacherLogits, s.mask(), k, 1.0);
         extra.put("fkl_tok", d.forwardKl());
         extra.put("rkl_tok", d.reverseKl());
-        extra.put("teacher_mass_on_student_top8", d.teacherMassOnStudentTopK());
-        extra.put("top8_overlap", d.topKOverlap());
+        extra.put("teacher_mass_on_student_topk", d.teacherMassOnStudentTopK());
+        extra.put("teacher_topk_mass", d.teacherTopKMass());
+        extra.put("topk_overlap", d.topKOverlap());
         extra.put("response_len", length / batch.size());
         extra.put("truncation_rate", truncated / (double) batch.size());
         return new Loss(value.div(stepTokens), tokens, extra);

@@ -1,0 +1,32 @@
+package org.distill4j.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.distill4j.experiment.LabConfig;
+import org.distill4j.experiment.LabJob;
+import org.distill4j.experiment.TeacherHackingLab;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code distill lab-worker}: one job of a lab run, in a child process started by the lab itself. */
+@Command(name = "lab-worker", hidden = true, description = "Runs one job of a teacher-hacking lab run (used by the lab's workers).")
+public final class LabWorkerCommand implements Callable<Integer> {
+    @Option(names = "--dir", required = true)
+    Path dir;
+
+    @Option(names = "--kind", required = true)
+    LabJob.Kind kind;
+
+    @Option(names = "--name", required = true)
+    String name;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Override
+    public Integer call() {
+        LabConfig cfg = LabConfig.read(dir.resolve("config.yaml"));
+        new TeacherHackingLab(dir, cfg, LabJob.Runner.inProcess()).runJob(new LabJob(kind, name, seed));
+        return 0;
+    }
+}
