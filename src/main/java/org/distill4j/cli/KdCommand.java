@@ -24,6 +24,7 @@ import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 import org.distill4j.loss.Divergence;
 import org.distill4j.loss.DistillationLoss;
+import org.distill4j.loss.TopKCache;
 import org.distill4j.train.KdObjective;
 import org.distill4j.train.TrainConfig;
 import org.distill4j.train.Trainer;
@@ -82,6 +83,11 @@ public final class KdCommand implements Callable<Integer> {
             + "(0 = full vocabulary); teacher_topk_mass in metrics.jsonl shows how much probability the top-k keeps. Default: ${DEFAULT-VALUE}.")
     int topK;
 
+    @Option(names = "--cache-teacher", description = "offline source with --top-k: compute the teacher's top-k + tail once for the "
+            + "whole offline set (OUT/teacher-topk.safetensors, reused on resume) and train without teacher forwards; without --val "
+            + "the teacher is unloaded after that.")
+    boolean cacheTeacher;
+
     @Option(names = "--ce-weight", defaultValue = "0", description = "Weight of an extra cross-entropy on the response tokens. Default: ${DEFAULT-VALUE}.")
     double ceWeight;
 
@@ -134,6 +140,13 @@ public final class KdCommand implements Callable<Integer> {
                 case "mixed" -> new DataSource.Mixture(lambda, onPolicy, offline(teacher, tok, template, promptIds, sampling), train.seed);
                 default -> throw new UserError("--source must be offline, online-teacher, online-student or mixed, not '" + source + "'");
             };
+            TopKCache cache = null;
+            if (cacheTeacher) {
+                if (!(data instanceof DataSource.Offline off) || topK < 1) {
+                    throw new UserError("--cache-teacher needs --source offline and --top-k K");
+                }
+                cache = teacherCache(teacher, off.examples(), Math.min(student.config().vocabSize(), teacher.config().vocabSize()));
+            }
             LabEvaluator evaluator = null;
             if (val != null) {
                 List<long[]> valIds = new ArrayList<>();
@@ -143,8 +156,16 @@ public final class KdCommand implements Callable<Integer> {
                 evaluator = new LabEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
             }
             LabEvaluator ev = evaluator;
-            KdObjective objective = new KdObjective(student, teacher, data, new DistillationLoss(divergence, temperature), ceWeight,
-                    train.gradAccum, eosIds, () -> ev == null ? Map.of() : ev.evaluate(student), topK);
+            boolean unloadTeacher = cache != null && ev == null;
+            if (unloadTeacher) {
+                teacher.close(); // everything the loss needs is in the cache
+            }
+            KdObjective objective = new KdObjective(student, unloadTeacher ? null : teacher, data,
+                    new DistillationLoss(divergence, temperature), ceWeight, train.gradAccum, eosIds,
+                    () -> ev == null ? Map.of() : ev.evaluate(student), topK);
+            if (cache != null) {
+                objective.useTeacherCache(cache, ((DataSource.Offline) data).examples());
+            }
             TrainConfig config = train.toConfig(objective.stepsPerEpoch());
             ConfigFile.writeResolved(spec, outDir().resolve("config.yaml"));
             Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)));
@@ -154,6 +175,24 @@ public final class KdCommand implements Callable<Integer> {
                     + "; student saved to " + outDir());
         }
         return 0;
+    }
+
+    private TopKCache teacherCache(Transformer teacher, List<Example> examples, int vocab) {
+        Path file = outDir().resolve("teacher-topk.safetensors");
+        TopKCache cache;
+        if (java.nio.file.Files.exists(file)) {
+            cache = TopKCache.load(file);
+            if (cache.examples() != examples.size() || cache.k() != topK) {
+                throw new UserError(file + ": cache of " + cache.examples() + " examples at k=" + cache.k() + " does not match this run ("
+                        + examples.size() + " examples, k=" + topK + "); delete it to rebuild");
+            }
+        } else {
+            cache = TopKCache.build(teacher, examples, topK, temperature, vocab, 32);
+            cache.save(file);
+        }
+        System.err.printf("kd: teacher top-%d cache: %.1f MB for %d examples (full-vocabulary logits: %.1f MB)%n", topK,
+                cache.bytes() / 1e6, cache.examples(), cache.fullLogitBytes() / 1e6);
+        return cache;
     }
 
     @Option(names = "--out", required = true, description = "Output directory.")

@@ -16,6 +16,7 @@ import org.distill4j.loss.Diagnostics;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.Reduction;
 import org.distill4j.loss.SparseTeacher;
+import org.distill4j.loss.TopKCache;
 
 /**
  * White-box distillation: the chosen divergence between the teacher's and the student's next-token
@@ -34,6 +35,8 @@ public final class KdObjective implements Objective {
     private final int topK;
     private final Supplier<Map<String, Double>> evaluation;
     private final int vocab;
+    private TopKCache teacherCache;
+    private Map<Example, Integer> cacheIndex;
     private long cachedStep = -1;
     private List<List<Example>> cachedBatches;
 
@@ -60,7 +63,20 @@ public final class KdObjective implements Objective {
         this.accumulation = accumulation;
         this.eosIds = eosIds;
         this.evaluation = evaluation;
-        this.vocab = Math.min(student.config().vocabSize(), teacher.config().vocabSize());
+        this.vocab = teacher == null ? student.config().vocabSize() : Math.min(student.config().vocabSize(), teacher.config().vocabSize());
+    }
+
+    /**
+     * Reads the teacher from a precomputed top-k cache of the offline examples instead of running it
+     * (the teacher passed to the constructor may then be null).
+     */
+    public KdObjective useTeacherCache(TopKCache cache, List<Example> examples) {
+        this.teacherCache = cache;
+        this.cacheIndex = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < examples.size(); i++) {
+            cacheIndex.put(examples.get(i), i);
+        }
+        return this;
     }
 
     /** The batches of a step are drawn once (online sources sample), before any micro-batch's loss. */
@@ -101,12 +117,29 @@ public final class KdObjective implements Objective {
             }
         }
         LanguageModel.ResponseLogits s = LanguageModel.responseLogits(student, m, prompts, responses);
-        LanguageModel.ResponseLogits t = LanguageModel.responseLogits(teacher, m, prompts, responses);
         NDArray studentLogits = common(s.logits());
-        NDArray teacherLogits = common(t.logits()).stopGradient();
-        NDArray perToken = topK > 0
-                ? loss.perToken(studentLogits, SparseTeacher.tensorsFromLogits(teacherLogits, Math.min(topK, vocab), loss.temperature()), s.mask())
-                : loss.perToken(studentLogits, teacherLogits, s.mask());
+        NDArray perToken;
+        Diagnostics d;
+        if (teacherCache != null) {
+            int[] ids = new int[batch.size()];
+            for (int i = 0; i < ids.length; i++) {
+                Integer id = cacheIndex.get(batch.get(i));
+                if (id == null) {
+                    throw new IllegalStateException("a batch example is not in the teacher cache");
+                }
+                ids[i] = id;
+            }
+            SparseTeacher.Tensors cached = teacherCache.tensors(m, ids, (int) studentLogits.getShape().get(1));
+            perToken = loss.perToken(studentLogits, cached, s.mask());
+            d = Diagnostics.of(studentLogits, cached, s.mask());
+        } else {
+            LanguageModel.ResponseLogits t = LanguageModel.responseLogits(teacher, m, prompts, responses);
+            NDArray teacherLogits = common(t.logits()).stopGradient();
+            perToken = topK > 0
+                    ? loss.perToken(studentLogits, SparseTeacher.tensorsFromLogits(teacherLogits, Math.min(topK, vocab), loss.temperature()), s.mask())
+                    : loss.perToken(studentLogits, teacherLogits, s.mask());
+            d = Diagnostics.of(studentLogits, teacherLogits, s.mask(), Math.min(topK > 0 ? topK : 8, vocab), 1.0);
+        }
         NDArray value = Reduction.SUM.reduce(perToken, s.mask());
         Map<String, Double> extra = new LinkedHashMap<>();
         if (ceWeight > 0) {
@@ -115,11 +148,11 @@ public final class KdObjective implements Objective {
             value = value.add(ce.mul(ceWeight));
         }
         extra.put("kd_loss_tok", value.toFloatArray()[0] / Math.max(1.0, length));
-        int k = Math.min(topK > 0 ? topK : 8, vocab);
-        Diagnostics d = Diagnostics.of(studentLogits, teacherLogits, s.mask(), k, 1.0);
         extra.put("fkl_tok", d.forwardKl());
         extra.put("rkl_tok", d.reverseKl());
-        extra.put("teacher_mass_on_student_topk", d.teacherMassOnStudentTopK());
+        if (!Double.isNaN(d.teacherMassOnStudentTopK())) {
+            extra.put("teacher_mass_on_student_topk", d.teacherMassOnStudentTopK());
+        }
         extra.put("teacher_topk_mass", d.teacherTopKMass());
         extra.put("topk_overlap", d.topKOverlap());
         extra.put("response_len", length / batch.size());

@@ -28,6 +28,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            relaxPermissions(tmp);
             try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 writer.write(out);
             }
@@ -45,6 +46,13 @@ public final class AtomicFiles {
                     // best effort: the temp file is hidden and named after its target
                 }
             }
+        }
+    }
+
+    /** Temp files are created owner-only (0600); outputs are ordinary files (0644) like any other tool writes. */
+    private static void relaxPermissions(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -67,4 +67,34 @@ class KdCommandTest {
         assertThat(tmp.resolve("out").resolve("offline.jsonl")).exists();
         assertThat(tmp.resolve("out").resolve("model.safetensors")).exists();
     }
+
+    @Test
+    void cachedTopKTeacherTrainsLikeTheLiveTopKTeacher() throws Exception {
+        Path t = model("t", List.of("a", "b", "c"));
+        Path st = model("s", List.of("a", "b", "c"));
+        Path off = tmp.resolve("off.jsonl");
+        Files.writeString(off, "{\"prompt\": \"a\", \"response\": \"b c a\"}\n{\"prompt\": \"b c\", \"response\": \"a\"}\n"
+                + "{\"prompt\": \"c\", \"response\": \"c c b a\"}\n");
+        Path prompts = tmp.resolve("p.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"a\"}\n");
+        List<List<org.distill4j.util.Jsonl.Line>> metrics = new java.util.ArrayList<>();
+        for (boolean cached : new boolean[] {false, true}) {
+            Path out = tmp.resolve(cached ? "cached" : "live");
+            List<String> args = new java.util.ArrayList<>(List.of("kd", "--teacher", t.toString(), "--student", st.toString(),
+                    "--prompts", prompts.toString(), "--offline-data", off.toString(), "--out", out.toString(), "--max-steps", "4",
+                    "--batch-size", "2", "--top-k", "5", "--log-every", "1"));
+            if (cached) {
+                args.add("--cache-teacher");
+            }
+            CliErrorsTest.Result r = CliErrorsTest.run(args.toArray(String[]::new));
+            assertThat(r.code()).as(r.err()).isZero();
+            metrics.add(org.distill4j.util.Jsonl.read(out.resolve("metrics.jsonl")));
+        }
+        assertThat(tmp.resolve("cached").resolve("teacher-topk.safetensors")).exists();
+        assertThat(metrics.get(1)).hasSameSizeAs(metrics.get(0));
+        for (int i = 0; i < metrics.get(0).size(); i++) {
+            assertThat(metrics.get(1).get(i).value().get("train_loss").asDouble())
+                    .isCloseTo(metrics.get(0).get(i).value().get("train_loss").asDouble(), org.assertj.core.data.Percentage.withPercentage(0.01));
+        }
+    }
 }
