@@ -30,7 +30,6 @@ public record BenchShape(String name, int hidden, int layers, int heads, int int
 
     /** Forward FLOPs per token for a sequence of {@code seq}: 2·(matmul parameters) + attention. */
     public double forwardFlopsPerToken(int seq) {
-        ModelConfig c = config();
         long h = hidden;
         long perLayer = 4 * h * h + 3 * h * intermediate;
         double linear = 2.0 * (layers * perLayer + (long) vocab * h);

@@ -26,11 +26,7 @@ public final class TrainBench {
             model.setTrainable(true);
             int b = shape.trainBatch();
             int t = BenchShape.SEQ;
-            SplittableRandom rng = new SplittableRandom(0);
-            long[] tokens = new long[b * (t + 1)];
-            for (int i = 0; i < tokens.length; i++) {
-                tokens[i] = rng.nextInt(shape.vocab());
-            }
+            long[] tokens = randomTokens(shape);
             for (int i = 0; i < warmup; i++) {
                 step(model, opt, tokens, b, t);
             }
@@ -57,11 +53,7 @@ public final class TrainBench {
             model.setTrainable(true);
             int b = shape.trainBatch();
             int t = BenchShape.SEQ;
-            SplittableRandom rng = new SplittableRandom(0);
-            long[] tokens = new long[b * (t + 1)];
-            for (int i = 0; i < tokens.length; i++) {
-                tokens[i] = rng.nextInt(shape.vocab());
-            }
+            long[] tokens = randomTokens(shape);
             for (int s = 1; s <= steps; s++) {
                 step(model, opt, tokens, b, t);
                 if (s % every == 0 || s == 1) {
@@ -74,6 +66,16 @@ public final class TrainBench {
             }
         }
         return out;
+    }
+
+    /** batch × (SEQ + 1) random token ids: inputs and next-token labels. */
+    static long[] randomTokens(BenchShape shape) {
+        SplittableRandom rng = new SplittableRandom(0);
+        long[] tokens = new long[shape.trainBatch() * (BenchShape.SEQ + 1)];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(shape.vocab());
+        }
+        return tokens;
     }
 
     static void step(Transformer model, AdamW opt, long[] tokens, int b, int t) {

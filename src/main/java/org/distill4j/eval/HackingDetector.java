@@ -15,8 +15,8 @@ import java.util.Optional;
  * (relative, i.e. in log units), so a noisy estimate needs a larger deviation.
  *
  * <p><b>With an oracle</b>: the golden metric (student↔oracle) makes a U-turn: after its minimum it
- * rises above the minimum by more than {@code k} combined standard errors on {@code sustain}
- * consecutive evaluations. The onset is the step of the minimum.
+ * rises above the minimum by more than {@code k} noise units on {@code sustain} consecutive
+ * evaluations ({@link #golden}). The onset is the step of the minimum.
  */
 public final class HackingDetector {
     /** One evaluation: training step, metric value (> 0) and its standard error. */
@@ -83,9 +83,16 @@ public final class HackingDetector {
         return Verdict.none(String.format("proxy follows its power law (slope %.3f fitted on the first %d evaluations)", fit[1], window));
     }
 
-    /** The golden metric's U-turn: a sustained rise after its minimum. */
+    /**
+     * The golden metric's U-turn: a sustained rise after its minimum. Every evaluation reuses the same
+     * oracle samples (common random numbers), so the standard error over prompts describes the level
+     * of the metric, not the noise of a difference between two evaluations, which is far smaller. The
+     * noise unit is therefore estimated from the curve itself: σ = 1.4826·MAD(second differences)/√6
+     * (the second difference of i.i.d. noise has variance 6σ², and a smooth trend contributes almost
+     * nothing to it), floored at 1 % of the minimum; a difference of two points has noise σ·√2.
+     */
     public Verdict golden(List<Point> curve) {
-        if (curve.size() < sustain + 2) {
+        if (curve.size() < sustain + 3) {
             return Verdict.none("too few evaluations");
         }
         int best = 0;
@@ -95,18 +102,39 @@ public final class HackingDetector {
             }
         }
         Point min = curve.get(best);
+        double sigma = Math.max(curveNoise(curve), 0.01 * min.value());
+        double threshold = k * sigma * Math.sqrt(2);
         int run = 0;
         for (int i = best + 1; i < curve.size(); i++) {
             Point p = curve.get(i);
-            double se = Math.sqrt(p.stderr() * p.stderr() + min.stderr() * min.stderr());
-            run = p.value() - min.value() > k * Math.max(se, 1e-9) ? run + 1 : 0;
+            run = p.value() - min.value() > threshold ? run + 1 : 0;
             if (run == sustain) {
                 return new Verdict(true, Optional.of(min.step()), String.format(
-                        "golden metric rose from its minimum %.4g at step %d to %.4g (> %.1f standard errors for %d evaluations)",
-                        min.value(), min.step(), p.value(), k, sustain));
+                        "golden metric rose from its minimum %.4g at step %d to %.4g (> %.1f·√2 noise units of %.3g for %d evaluations)",
+                        min.value(), min.step(), p.value(), k, sigma, sustain));
             }
         }
         return Verdict.none(String.format("no sustained rise after the minimum %.4g at step %d", min.value(), min.step()));
+    }
+
+    /** Robust noise of a curve from its second differences. */
+    static double curveNoise(List<Point> curve) {
+        double[] d2 = new double[curve.size() - 2];
+        for (int i = 1; i < curve.size() - 1; i++) {
+            d2[i - 1] = curve.get(i + 1).value() - 2 * curve.get(i).value() + curve.get(i - 1).value();
+        }
+        double med = median(d2);
+        double[] dev = new double[d2.length];
+        for (int i = 0; i < d2.length; i++) {
+            dev[i] = Math.abs(d2[i] - med);
+        }
+        return 1.4826 * median(dev) / Math.sqrt(6);
+    }
+
+    private static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
     /** Least squares y = c0 + c1·x. */

@@ -270,7 +270,10 @@ public final class TeacherHackingLab {
             TrainConfig tc = new TrainConfig(cfg.distillSteps(), 1, cfg.distillLr(), cfg.distillLr(), 10, 0.0, 1.0,
                     cfg.evalEvery(), cfg.evalEvery() * 4L, cfg.evalEvery(), seed, 5);
             LiveDetector live = new LiveDetector(HackingDetector.defaults(), false);
-            new Trainer(student, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).onEvaluation(live).run(objective, true);
+            // early evaluations at 1/4 and 1/2 of the interval: the power-law fit needs the first decades of steps
+            java.util.Set<Long> early = java.util.Set.of((long) Math.max(1, cfg.evalEvery() / 4), (long) Math.max(1, cfg.evalEvery() / 2));
+            new Trainer(student, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).onEvaluation(live).evaluateAlsoAt(early)
+                    .run(objective, true);
             ObjectNode meta = Json.object();
             meta.put("variant", v.name());
             meta.put("source", v.source());

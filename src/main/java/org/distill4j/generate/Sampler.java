@@ -131,7 +131,8 @@ public final class Sampler {
         int[] length = new int[b];
         Sample.Finish[] finish = new Sample.Finish[b];
         int active = b;
-        try (NDManager chunk = model.manager().newSubManager();
+        try (Transformer.Fusion fusedWeights = model.fuseForInference();
+             NDManager chunk = model.manager().newSubManager();
              KvCache cache = new KvCache(chunk, model.config(), b, capacity)) {
             int t = maxLen;
             long[] stepIds = ids;

@@ -1,6 +1,7 @@
 package org.distill4j.lm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -26,6 +27,7 @@ public final class Transformer implements AutoCloseable {
     private final Map<String, NDArray> params;
     private final NDArray ropeCos;
     private final NDArray ropeSin;
+    private Fused fused;
 
     private Transformer(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
         this.config = config;
@@ -178,6 +180,54 @@ public final class Transformer implements AutoCloseable {
         return params.get(name);
     }
 
+    /**
+     * Inference-time copies of the q/k/v and gate/up projections concatenated into one matrix each, so a
+     * decoding step makes two large matmul calls per layer instead of five small ones (per-call
+     * overhead dominates small batches). Valid until closed; the weights must not change meanwhile,
+     * so only no-gradient paths (sampling) open it.
+     */
+    public Fusion fuseForInference() {
+        if (fused != null) {
+            return () -> { };
+        }
+        NDManager m = manager.newSubManager();
+        int layers = config.numHiddenLayers();
+        NDArray[] qkvW = new NDArray[layers];
+        NDArray[] qkvB = new NDArray[layers];
+        NDArray[] gateUp = new NDArray[layers];
+        NDArray[] gateUpB = new NDArray[layers];
+        for (int i = 0; i < layers; i++) {
+            String pre = "model.layers." + i + ".";
+            qkvW[i] = NDArrays.concat(new NDList(p(pre + "self_attn.q_proj.weight"), p(pre + "self_attn.k_proj.weight"),
+                    p(pre + "self_attn.v_proj.weight")), 0);
+            qkvW[i].attach(m);
+            if (config.qkvBias()) {
+                qkvB[i] = NDArrays.concat(new NDList(p(pre + "self_attn.q_proj.bias"), p(pre + "self_attn.k_proj.bias"),
+                        p(pre + "self_attn.v_proj.bias")), 0);
+                qkvB[i].attach(m);
+            }
+            gateUp[i] = NDArrays.concat(new NDList(p(pre + "mlp.gate_proj.weight"), p(pre + "mlp.up_proj.weight")), 0);
+            gateUp[i].attach(m);
+            if (config.mlpBias()) {
+                gateUpB[i] = NDArrays.concat(new NDList(p(pre + "mlp.gate_proj.bias"), p(pre + "mlp.up_proj.bias")), 0);
+                gateUpB[i].attach(m);
+            }
+        }
+        fused = new Fused(m, qkvW, qkvB, gateUp, gateUpB);
+        return () -> {
+            fused = null;
+            m.close();
+        };
+    }
+
+    /** The scope of {@link #fuseForInference}. */
+    public interface Fusion extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private record Fused(NDManager manager, NDArray[] qkvW, NDArray[] qkvB, NDArray[] gateUpW, NDArray[] gateUpB) {}
+
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
     }
@@ -217,7 +267,7 @@ public final class Transformer implements AutoCloseable {
             NDArray h = rmsNorm(x, p(pre + "input_layernorm.weight"));
             x = x.add(attention(i, pre + "self_attn.", h, cos, sin, mask, cache, b, t));
             h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
-            x = x.add(mlp(pre + "mlp.", h));
+            x = x.add(mlp(i, pre + "mlp.", h));
         }
         if (cache != null) {
             cache.advance((int) t);
@@ -241,12 +291,23 @@ public final class Transformer implements AutoCloseable {
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int d = config.headDim();
-        NDArray q = linear(x, p(pre + "q_proj.weight"), p(pre + "q_proj.bias"))
-                .reshape(b, t, heads, d).transpose(0, 2, 1, 3);
-        NDArray k = linear(x, p(pre + "k_proj.weight"), p(pre + "k_proj.bias"))
-                .reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-        NDArray v = linear(x, p(pre + "v_proj.weight"), p(pre + "v_proj.bias"))
-                .reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
+        NDArray q;
+        NDArray k;
+        NDArray v;
+        Fused f = fused;
+        if (f != null) {
+            NDList qkv = linear(x, f.qkvW()[layer], f.qkvB()[layer]).split(new long[] {(long) heads * d, (long) (heads + kvHeads) * d}, 2);
+            q = qkv.get(0);
+            k = qkv.get(1);
+            v = qkv.get(2);
+        } else {
+            q = linear(x, p(pre + "q_proj.weight"), p(pre + "q_proj.bias"));
+            k = linear(x, p(pre + "k_proj.weight"), p(pre + "k_proj.bias"));
+            v = linear(x, p(pre + "v_proj.weight"), p(pre + "v_proj.bias"));
+        }
+        q = q.reshape(b, t, heads, d).transpose(0, 2, 1, 3);
+        k = k.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
+        v = v.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
         q = rotate(q, cos, sin).mul(1.0 / Math.sqrt(d));
         k = rotate(k, cos, sin);
         if (cache != null) {
@@ -279,9 +340,18 @@ public final class Transformer implements AutoCloseable {
         return x.mul(cos).add(rotated.mul(sin));
     }
 
-    private NDArray mlp(String pre, NDArray x) {
-        NDArray gate = linear(x, p(pre + "gate_proj.weight"), p(pre + "gate_proj.bias"));
-        NDArray up = linear(x, p(pre + "up_proj.weight"), p(pre + "up_proj.bias"));
+    private NDArray mlp(int layer, String pre, NDArray x) {
+        NDArray gate;
+        NDArray up;
+        Fused f = fused;
+        if (f != null) {
+            NDList gu = linear(x, f.gateUpW()[layer], f.gateUpB()[layer]).split(new long[] {config.intermediateSize()}, 2);
+            gate = gu.get(0);
+            up = gu.get(1);
+        } else {
+            gate = linear(x, p(pre + "gate_proj.weight"), p(pre + "gate_proj.bias"));
+            up = linear(x, p(pre + "up_proj.weight"), p(pre + "up_proj.bias"));
+        }
         NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid());
         return linear(act.mul(up), p(pre + "down_proj.weight"), p(pre + "down_proj.bias"));
     }

@@ -58,6 +58,14 @@ public record DistillationLoss(Divergence divergence, double temperature) {
         // Intermediates live in a scope closed before returning: autograd keeps its own references to the
         // tensors backward needs, so only those survive, not every [B, T, V] temporary.
         try (NDManager scope = owner.newSubManager()) {
+            if (divergence instanceof ForwardKl && plainCase(mask, teacherLogits, scope)) {
+                // the common case (every position valid, finite teacher logits) needs none of the masking
+                // passes over [B, T, V]: p > 0 or p underflows to an exact 0 with a finite log p, so
+                // Σ p·(log p − log q) has no 0·∞ term
+                NDArray logP = own(scope, logProbs(teacherLogits.stopGradient(), temperature));
+                NDArray logQ = own(scope, logProbs(studentLogits, temperature));
+                return own(owner, logP.exp().mul(logP.sub(logQ)).sum(new int[] {LogSpace.lastAxis(logP)}));
+            }
             NDArray valid = own(scope, mask.gt(0));
             NDArray teacher = onlyValid(own(scope, teacherLogits.stopGradient()), valid);
             NDArray student = own(scope, onlyValid(studentLogits, valid));
@@ -122,6 +130,16 @@ public record DistillationLoss(Divergence divergence, double temperature) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
         }
+    }
+
+    /** Every position is valid and no teacher logit is ±∞ or NaN (one pass over the teacher logits). */
+    private static boolean plainCase(NDArray mask, NDArray teacherLogits, NDManager scope) {
+        NDArray minMask = own(scope, mask.min());
+        if (minMask.toType(DataType.FLOAT32, false).toFloatArray()[0] <= 0) {
+            return false;
+        }
+        NDArray bad = own(scope, teacherLogits.isInfinite().logicalOr(teacherLogits.isNaN()).any());
+        return !bad.toBooleanArray()[0];
     }
 
     /**

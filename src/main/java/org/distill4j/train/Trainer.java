@@ -39,6 +39,7 @@ public final class Trainer {
     private final Path outDir;
     private final Map<String, Path> modelFiles;
     private Predicate<ObjectNode> afterEval = row -> true;
+    private java.util.Set<Long> extraEvals = java.util.Set.of();
 
     /**
      * @param modelFiles files copied next to the weights in every saved checkpoint (tokenizer.json …)
@@ -53,6 +54,15 @@ public final class Trainer {
     /** Called with every metrics row that holds validation metrics; returning false stops the run early. */
     public Trainer onEvaluation(Predicate<ObjectNode> listener) {
         this.afterEval = listener;
+        return this;
+    }
+
+    /**
+     * Also evaluates after these steps: a power law is judged on a log scale of steps, so the lab adds
+     * a few early evaluations before the regular ones.
+     */
+    public Trainer evaluateAlsoAt(java.util.Set<Long> steps) {
+        this.extraEvals = java.util.Set.copyOf(steps);
         return this;
     }
 
@@ -113,7 +123,7 @@ public final class Trainer {
                         }
                     }
                     boolean end = done == config.steps();
-                    boolean eval = end || (config.evalEvery() > 0 && done % config.evalEvery() == 0);
+                    boolean eval = end || (config.evalEvery() > 0 && done % config.evalEvery() == 0) || extraEvals.contains(done);
                     boolean logRow = eval || done % Math.max(1, config.logEvery()) == 0;
                     if (logRow) {
                         ObjectNode row = window.row(done, done / objective.stepsPerEpoch(), lr);
