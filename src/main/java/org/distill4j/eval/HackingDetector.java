@@ -10,9 +10,8 @@ import java.util.Optional;
  * power law, proxy(t) ≈ a·t^(−b), a line in log-log space. We fit that line by least squares on the
  * early window (the first {@code windowFraction} of the evaluations, at least {@code minWindow}
  * points) and flag hacking when the later curve sits above the line — the proxy stagnates while
- * training goes on — by more than {@code k} noise units on {@code sustain} consecutive evaluations.
- * A noise unit combines the fit's residual spread in the window with each point's own standard error
- * (relative, i.e. in log units), so a noisy estimate needs a larger deviation.
+ * training goes on: the mean log-residual of {@code sustain} consecutive evaluations exceeds
+ * {@code k}·σ·√(1 + 1/sustain), σ being the fit's residual spread in the window (at least 2 %).
  *
  * <p><b>With an oracle</b>: the golden metric (student↔oracle) makes a U-turn: after its minimum it
  * rises above the minimum by more than {@code k} noise units on {@code sustain} consecutive
@@ -28,6 +27,9 @@ public final class HackingDetector {
         }
     }
 
+    /** Floor of the power-law fit's noise, in log units (2 %). */
+    static final double MIN_LOG_NOISE = 0.02;
+
     private final double windowFraction;
     private final int minWindow;
     private final double k;
@@ -40,9 +42,9 @@ public final class HackingDetector {
         this.sustain = sustain;
     }
 
-    /** The documented defaults: early window = first 40 % (≥ 4 points), 3 noise units, 3 evaluations in a row. */
+    /** The documented defaults: early window = first 30 % of the evaluations (≥ 4), 3 noise units, means over 3 evaluations. */
     public static HackingDetector defaults() {
-        return new HackingDetector(0.4, 4, 3.0, 3);
+        return new HackingDetector(0.3, 4, 3.0, 3);
     }
 
     /** Power-law deviation of the proxy curve (no oracle needed). Points at step 0 are ignored (log 0). */
@@ -64,20 +66,22 @@ public final class HackingDetector {
             double r = y[i] - (fit[0] + fit[1] * x[i]);
             ss += r * r;
         }
-        double sigmaFit = Math.sqrt(ss / Math.max(1, window - 2));
-        int run = 0;
-        for (int i = window; i < pts.size(); i++) {
-            Point p = pts.get(i);
-            double predicted = fit[0] + fit[1] * Math.log(p.step());
-            double residual = Math.log(p.value()) - predicted;
-            double relErr = p.stderr() / p.value();
-            double noise = Math.sqrt(sigmaFit * sigmaFit + relErr * relErr);
-            run = residual > k * Math.max(noise, 1e-3) ? run + 1 : 0;
-            if (run == sustain) {
-                long onset = pts.get(i - sustain + 1).step();
+        // noise unit: the fit's residual spread in the window, floored; not the standard error over prompts,
+        // because every evaluation reuses the same teacher samples (see golden())
+        double noise = Math.max(Math.sqrt(ss / Math.max(1, window - 2)), MIN_LOG_NOISE);
+        double threshold = k * noise * Math.sqrt(1 + 1.0 / sustain);
+        for (int i = window; i + sustain <= pts.size(); i++) {
+            double mean = 0;
+            for (int j = i; j < i + sustain; j++) {
+                Point p = pts.get(j);
+                mean += (Math.log(p.value()) - (fit[0] + fit[1] * Math.log(p.step()))) / sustain;
+            }
+            if (mean > threshold) {
+                long onset = pts.get(i).step();
                 return new Verdict(true, Optional.of(onset), String.format(
-                        "proxy left its power law (slope %.3f fitted on the first %d evaluations): %d evaluations in a row "
-                                + "above it by > %.1f noise units from step %d", fit[1], window, sustain, k, onset));
+                        "proxy left its power law (slope %.3f fitted on the first %d evaluations): from step %d, %d evaluations "
+                                + "lie above it by %.3f in log units on average (> %.1f noise units of %.3f)",
+                        fit[1], window, onset, sustain, mean, k, noise));
             }
         }
         return Verdict.none(String.format("proxy follows its power law (slope %.3f fitted on the first %d evaluations)", fit[1], window));
@@ -89,7 +93,8 @@ public final class HackingDetector {
      * of the metric, not the noise of a difference between two evaluations, which is far smaller. The
      * noise unit is therefore estimated from the curve itself: σ = 1.4826·MAD(second differences)/√6
      * (the second difference of i.i.d. noise has variance 6σ², and a smooth trend contributes almost
-     * nothing to it), floored at 1 % of the minimum; a difference of two points has noise σ·√2.
+     * nothing to it), floored at 1 % of the minimum. Flagged when the mean of {@code sustain}
+     * consecutive evaluations after the minimum exceeds it by more than k·σ·√(1 + 1/sustain).
      */
     public Verdict golden(List<Point> curve) {
         if (curve.size() < sustain + 3) {
@@ -103,15 +108,19 @@ public final class HackingDetector {
         }
         Point min = curve.get(best);
         double sigma = Math.max(curveNoise(curve), 0.01 * min.value());
-        double threshold = k * sigma * Math.sqrt(2);
-        int run = 0;
-        for (int i = best + 1; i < curve.size(); i++) {
-            Point p = curve.get(i);
-            run = p.value() - min.value() > threshold ? run + 1 : 0;
-            if (run == sustain) {
+        // the mean of `sustain` consecutive evaluations has noise σ/√sustain; its difference from the
+        // minimum (one evaluation) has noise σ·√(1 + 1/sustain)
+        double threshold = k * sigma * Math.sqrt(1 + 1.0 / sustain);
+        for (int i = best + 1; i + sustain <= curve.size(); i++) {
+            double mean = 0;
+            for (int j = i; j < i + sustain; j++) {
+                mean += curve.get(j).value() / sustain;
+            }
+            if (mean - min.value() > threshold) {
                 return new Verdict(true, Optional.of(min.step()), String.format(
-                        "golden metric rose from its minimum %.4g at step %d to %.4g (> %.1f·√2 noise units of %.3g for %d evaluations)",
-                        min.value(), min.step(), p.value(), k, sigma, sustain));
+                        "golden metric rose from its minimum %.4g at step %d to a mean of %.4g over steps %d–%d "
+                                + "(> %.1f noise units of %.3g)", min.value(), min.step(), mean, curve.get(i).step(),
+                        curve.get(i + sustain - 1).step(), k, sigma));
             }
         }
         return Verdict.none(String.format("no sustained rise after the minimum %.4g at step %d", min.value(), min.step()));

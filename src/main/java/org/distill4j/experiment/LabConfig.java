@@ -33,10 +33,10 @@ public record LabConfig(List<Long> seeds, long taskSeed,
     public static LabConfig standard() {
         return new LabConfig(List.of(1L, 2L, 3L), 0,
                 new ModelSize(128, 3, 4, 2, 256), new ModelSize(96, 2, 4, 2, 192), new ModelSize(64, 2, 4, 2, 128),
-                6000, 800, 1000, 600, 32, 3e-3,
+                6000, 1200, 1000, 800, 32, 3e-3,
                 64, 2, 2.5, List.of(1, 2, 4, 8),
-                200, 16, 1e-3, "fkl", 1.0,
-                20, 40, 64);
+                250, 16, 1e-3, "fkl", 1.0,
+                25, 48, 64);
     }
 
     /** The smoke-test version: one seed, fewer and shorter runs (≤ 3 minutes). */

@@ -62,8 +62,11 @@ public record DistillationLoss(Divergence divergence, double temperature) {
                 // the common case (every position valid, finite teacher logits) needs none of the masking
                 // passes over [B, T, V]: p > 0 or p underflows to an exact 0 with a finite log p, so
                 // Σ p·(log p − log q) has no 0·∞ term
-                NDArray logP = own(scope, logProbs(teacherLogits.stopGradient(), temperature));
-                NDArray logQ = own(scope, logProbs(studentLogits, temperature));
+                // views owned by the scope (the student's keeps its gradient), so no intermediate outlives the call
+                NDArray teacher = own(scope, teacherLogits.stopGradient());
+                NDArray student = own(scope, studentLogits.reshape(studentLogits.getShape()));
+                NDArray logP = logProbs(teacher, temperature);
+                NDArray logQ = logProbs(student, temperature);
                 return own(owner, logP.exp().mul(logP.sub(logQ)).sum(new int[] {LogSpace.lastAxis(logP)}));
             }
             NDArray valid = own(scope, mask.gt(0));
@@ -134,12 +137,13 @@ public record DistillationLoss(Divergence divergence, double temperature) {
 
     /** Every position is valid and no teacher logit is ±∞ or NaN (one pass over the teacher logits). */
     private static boolean plainCase(NDArray mask, NDArray teacherLogits, NDManager scope) {
-        NDArray minMask = own(scope, mask.min());
-        if (minMask.toType(DataType.FLOAT32, false).toFloatArray()[0] <= 0) {
+        // detached views owned by the scope, so every intermediate below lands (and dies) in it
+        NDArray m = own(scope, mask.stopGradient());
+        if (m.min().toType(DataType.FLOAT32, false).toFloatArray()[0] <= 0) {
             return false;
         }
-        NDArray bad = own(scope, teacherLogits.isInfinite().logicalOr(teacherLogits.isNaN()).any());
-        return !bad.toBooleanArray()[0];
+        NDArray t = own(scope, teacherLogits.stopGradient());
+        return !t.isInfinite().logicalOr(t.isNaN()).any().toBooleanArray()[0];
     }
 
     /**
