@@ -43,9 +43,9 @@ public record LabConfig(List<Long> seeds, long taskSeed,
     public static LabConfig quick() {
         return new LabConfig(List.of(1L), 0,
                 new ModelSize(96, 2, 4, 2, 192), new ModelSize(64, 2, 4, 2, 128), new ModelSize(32, 2, 4, 2, 64),
-                2000, 300, 800, 200, 32, 3e-3,
+                2000, 250, 800, 160, 32, 3e-3,
                 40, 2, 2.5, List.of(1, 2, 4),
-                120, 16, 1e-3, "fkl", 1.0,
+                100, 16, 1e-3, "fkl", 1.0,
                 20, 24, 64);
     }
 
