@@ -127,7 +127,8 @@ public final class KdCommand implements Callable<Integer> {
             Set<Integer> eosIds = Set.copyOf(student.config().eosTokenIds());
             PromptTemplate template = new PromptTemplate(tok, eos);
             List<long[]> promptIds = new ArrayList<>();
-            for (Jsonl.Line l : Jsonl.read(prompts)) {
+            promptRecords = Jsonl.read(prompts);
+            for (Jsonl.Line l : promptRecords) {
                 promptIds.add(template.prompt(l.text(prompts, "prompt")));
             }
             SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
@@ -198,6 +199,9 @@ public final class KdCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
 
+    /** The --prompts records, read once in call(). */
+    private List<Jsonl.Line> promptRecords;
+
     private Path outDir() {
         return out;
     }
@@ -214,10 +218,9 @@ public final class KdCommand implements Callable<Integer> {
             List<Sample> samples = new Sampler(teacher, tok, 256).generate(promptIds, sampling.withN(generations).withSeed(train.seed + 1));
             examples = new ArrayList<>();
             List<com.fasterxml.jackson.databind.node.ObjectNode> rows = new ArrayList<>();
-            List<Jsonl.Line> records = Jsonl.read(prompts);
             for (Sample s : samples) {
                 examples.add(new Example(promptIds.get(s.promptIndex()), s.tokens()));
-                var row = records.get(s.promptIndex()).value().deepCopy();
+                var row = promptRecords.get(s.promptIndex()).value().deepCopy();
                 row.put("response", s.text());
                 row.put("sample", s.sampleIndex());
                 rows.add(row);

@@ -130,15 +130,23 @@ public final class Checkpoint {
      * @param extraFiles further files to copy in (e.g. tokenizer.json, generation_config.json), by name
      */
     public static void save(Path dir, Transformer model, Safetensors.DType storage, Map<String, Path> extraFiles) {
-        saveWith(dir, tmp -> {
-            model.config().write(tmp.resolve(CONFIG));
-            Safetensors.Writer w = new Safetensors.Writer();
-            model.parameters().forEach((name, a) -> w.add(name, a, storage));
-            w.write(tmp.resolve(WEIGHTS));
-            for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
-                Files.copy(e.getValue(), tmp.resolve(e.getKey()));
-            }
-        });
+        saveWith(dir, tmp -> writeFiles(tmp, model, storage, extraFiles));
+    }
+
+    /**
+     * Writes config.json, model.safetensors and {@code extraFiles} (copied, by name) into an existing
+     * directory, each file atomically.
+     */
+    public static void writeFiles(Path dir, Transformer model, Safetensors.DType storage, Map<String, Path> extraFiles)
+            throws IOException {
+        model.config().write(dir.resolve(CONFIG));
+        Safetensors.Writer w = new Safetensors.Writer();
+        model.parameters().forEach((name, a) -> w.add(name, a, storage));
+        w.write(dir.resolve(WEIGHTS));
+        for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
+            byte[] bytes = Files.readAllBytes(e.getValue());
+            AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));
+        }
     }
 
     @FunctionalInterface

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.data.BatchOrder;
+import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.lm.Transformer;
@@ -16,35 +17,29 @@ import org.distill4j.lm.Transformer;
  */
 public final class SftObjective implements Objective {
     private final Transformer model;
-    private final List<Example> train;
     private final List<Example> validation;
     private final int batchSize;
     private final int accumulation;
-    private final BatchOrder order;
+    private final DataSource.Offline data;
 
     public SftObjective(Transformer model, List<Example> train, List<Example> validation, int batchSize, int accumulation, long seed) {
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training examples");
         }
         this.model = model;
-        this.train = train;
         this.validation = validation;
         this.batchSize = batchSize;
         this.accumulation = accumulation;
-        this.order = new BatchOrder(train.size(), batchSize, accumulation, seed);
+        this.data = new DataSource.Offline(train, new BatchOrder(train.size(), batchSize, accumulation, seed));
     }
 
     @Override
     public double stepsPerEpoch() {
-        return order.stepsPerEpoch();
+        return data.stepsPerEpoch();
     }
 
     List<Example> batch(long step, int micro) {
-        List<Example> out = new ArrayList<>(batchSize);
-        for (int i : order.indices(step, micro)) {
-            out.add(train.get(i));
-        }
-        return out;
+        return data.batch(step, micro);
     }
 
     @Override

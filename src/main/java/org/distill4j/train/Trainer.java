@@ -249,7 +249,7 @@ public final class Trainer {
 
     private void save(Path ckpt, AdamW opt, long step) {
         Checkpoint.saveWith(ckpt, tmp -> {
-            writeModel(tmp);
+            Checkpoint.writeFiles(tmp, model, Safetensors.DType.F32, modelFiles);
             opt.save(tmp.resolve(OPTIMIZER_FILE));
             ObjectNode state = Json.object();
             state.put("step", step);
@@ -259,28 +259,11 @@ public final class Trainer {
         });
     }
 
-    private void writeModel(Path dir) throws java.io.IOException {
-        model.config().write(dir.resolve(Checkpoint.CONFIG));
-        Safetensors.Writer w = new Safetensors.Writer();
-        model.parameters().forEach((name, a) -> w.add(name, a, Safetensors.DType.F32));
-        w.write(dir.resolve(Checkpoint.WEIGHTS));
-        for (Map.Entry<String, Path> e : modelFiles.entrySet()) {
-            Files.copy(e.getValue(), dir.resolve(e.getKey()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
     /** The final model as a checkpoint directory in {@code dir} itself (each file written atomically). */
     private void saveModel(Path dir) {
         try {
             Files.createDirectories(dir);
-            model.config().write(dir.resolve(Checkpoint.CONFIG));
-            Safetensors.Writer w = new Safetensors.Writer();
-            model.parameters().forEach((name, a) -> w.add(name, a, Safetensors.DType.F32));
-            w.write(dir.resolve(Checkpoint.WEIGHTS));
-            for (Map.Entry<String, Path> e : modelFiles.entrySet()) {
-                byte[] bytes = Files.readAllBytes(e.getValue());
-                org.distill4j.util.AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));
-            }
+            Checkpoint.writeFiles(dir, model, Safetensors.DType.F32, modelFiles);
         } catch (java.io.IOException e) {
             throw new UserError(dir + ": cannot save the model: " + e.getMessage(), e);
         }
