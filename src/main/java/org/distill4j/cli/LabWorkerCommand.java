@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.LabConfig;
 import org.distill4j.experiment.LabJob;
+import org.distill4j.experiment.LensConfig;
+import org.distill4j.experiment.OracleLens;
 import org.distill4j.experiment.TeacherHackingLab;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code distill lab-worker}: one job of a lab run, in a child process started by the lab itself. */
-@Command(name = "lab-worker", hidden = true, description = "Runs one job of a teacher-hacking lab run (used by the lab's workers).")
+@Command(name = "lab-worker", hidden = true, description = "Runs one job of a teacher-hacking lab or oracle-lens run (used by their workers).")
 public final class LabWorkerCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true)
     Path dir;
@@ -25,8 +27,13 @@ public final class LabWorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        LabJob job = new LabJob(kind, name, seed);
+        if (java.nio.file.Files.exists(dir.resolve(LensConfig.FILE))) {
+            new OracleLens(dir, LensConfig.read(dir.resolve(LensConfig.FILE)), LabJob.Runner.inProcess()).runJob(job);
+            return 0;
+        }
         LabConfig cfg = LabConfig.read(dir.resolve("config.yaml"));
-        new TeacherHackingLab(dir, cfg, LabJob.Runner.inProcess()).runJob(new LabJob(kind, name, seed));
+        new TeacherHackingLab(dir, cfg, LabJob.Runner.inProcess()).runJob(job);
         return 0;
     }
 }

@@ -11,16 +11,20 @@ import picocli.CommandLine.Option;
         description = "Knowledge distillation of language models: teacher hacking, GAD, white-box KD.",
         subcommands = {
             DemoCommand.class,
+            EvaluateCommand.class,
+            GadCommand.class,
             GenerateCommand.class,
             KdCommand.class,
             LabWorkerCommand.class,
             ScoreCommand.class,
+            SeqKdCommand.class,
             ServeCommand.class,
             SftCommand.class,
             TaskCommand.class,
             TeachCommand.class,
             ToyCommand.class,
             ReportCommand.class,
+            OracleLensCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Runnable {

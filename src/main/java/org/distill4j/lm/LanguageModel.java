@@ -122,9 +122,15 @@ public final class LanguageModel implements AutoCloseable {
     public record ResponseLogits(NDArray logits, NDArray targets, NDArray mask) {
         /** log p(target) [B, R], 0 at padded positions. */
         public NDArray targetLogProbs() {
+            return targetLogProbs(1.0);
+        }
+
+        /** log p(target) [B, R] under the distribution of logits / {@code temperature}, 0 at padded positions. */
+        public NDArray targetLogProbs(double temperature) {
             long b = targets.getShape().get(0);
             long r = targets.getShape().get(1);
-            return logits.logSoftmax(2).gather(targets.reshape(b, r, 1), 2).reshape(b, r).mul(mask);
+            NDArray scaled = temperature == 1.0 ? logits : logits.div((float) temperature);
+            return scaled.logSoftmax(2).gather(targets.reshape(b, r, 1), 2).reshape(b, r).mul(mask);
         }
     }
 
@@ -175,10 +181,15 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Per-token log-probs of each response given its prompt, computed in batches without gradient. */
     public List<float[]> scoreResponses(List<long[]> prompts, List<long[]> responses, int batchSize) {
+        return scoreResponses(transformer, prompts, responses, batchSize);
+    }
+
+    /** As {@link #scoreResponses(List, List, int)} for any transformer. */
+    public static List<float[]> scoreResponses(Transformer transformer, List<long[]> prompts, List<long[]> responses, int batchSize) {
         List<float[]> out = new ArrayList<>(prompts.size());
         for (int s = 0; s < prompts.size(); s += batchSize) {
             int e = Math.min(prompts.size(), s + batchSize);
-            try (NDManager m = manager.newSubManager()) {
+            try (NDManager m = transformer.manager().newSubManager()) {
                 NDArray lp = responseLogProbs(transformer, m, prompts.subList(s, e), responses.subList(s, e));
                 int r = (int) lp.getShape().get(1);
                 float[] flat = lp.toType(DataType.FLOAT32, false).toFloatArray();

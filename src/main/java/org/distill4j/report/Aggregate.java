@@ -9,10 +9,15 @@ import java.util.TreeMap;
 public record Aggregate(double[] steps, double[] epochs, double[] mean, double[] std, int seeds) {
 
     public static Aggregate of(List<RunCurves> runs, String key) {
+        return of(runs, key, "step");
+    }
+
+    /** Over another x column than the step (e.g. g_step). */
+    public static Aggregate of(List<RunCurves> runs, String key, String x) {
         Map<Double, List<Double>> byStep = new TreeMap<>();
         Map<Double, Double> epochOf = new TreeMap<>();
         for (RunCurves r : runs) {
-            for (double[] p : r.series(key)) {
+            for (double[] p : r.series(key, x)) {
                 byStep.computeIfAbsent(p[0], k -> new ArrayList<>()).add(p[1]);
                 epochOf.put(p[0], p[3]);
             }

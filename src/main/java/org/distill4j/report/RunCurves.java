@@ -41,12 +41,17 @@ public record RunCurves(String variant, long seed, List<JsonNode> rows) {
         return out;
     }
 
-    /** (step, value) of every row that has {@code key}. */
+    /** (step, value, standard error, epoch) of every row that has {@code key}. */
     public List<double[]> series(String key) {
+        return series(key, "step");
+    }
+
+    /** As {@link #series(String)} with another column as x (e.g. GAD's generator steps, g_step). */
+    public List<double[]> series(String key, String x) {
         List<double[]> out = new ArrayList<>();
         for (JsonNode r : rows) {
-            if (r.has(key)) {
-                out.add(new double[] {r.get("step").asDouble(), r.get(key).asDouble(), r.path(key + "_se").asDouble(0),
+            if (r.has(key) && r.has(x)) {
+                out.add(new double[] {r.get(x).asDouble(), r.get(key).asDouble(), r.path(key + "_se").asDouble(0),
                         r.path("epoch").asDouble()});
             }
         }

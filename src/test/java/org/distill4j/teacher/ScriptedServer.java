@@ -20,17 +20,26 @@ import java.util.function.BiFunction;
 import org.distill4j.util.Json;
 
 /**
- * A fake OpenAI completions endpoint for client tests: answers "answer to PROMPT #k" for each of the n
- * choices, after an optional latency, unless the fault plan says otherwise for this attempt. Every
- * request is logged (prompt, n, fault, arrival time, X-Request-Id).
+ * A fake OpenAI endpoint for client tests, completions and chat: answers "answer to PROMPT #k" for each
+ * of the n choices (or what a given {@link Answers} says), after an optional latency, unless the fault
+ * plan says otherwise for this attempt. In chat requests the prompt is the last message's content. Every
+ * request is logged (prompt, n, fault, arrival time, X-Request-Id, attempt, body). Public so that other
+ * clients of the teacher's HTTP code (the LLM judge) are tested against the same server.
  */
-final class ScriptedServer implements AutoCloseable {
-    enum Fault { NONE, HTTP_400, HTTP_500, RATE_LIMIT_MS, RATE_LIMIT_SECONDS, SLOW, DROP_MID_BODY, MALFORMED_BODY }
+public final class ScriptedServer implements AutoCloseable {
+    public enum Fault { NONE, HTTP_400, HTTP_500, RATE_LIMIT_MS, RATE_LIMIT_SECONDS, SLOW, DROP_MID_BODY, MALFORMED_BODY }
 
-    record Logged(String prompt, int n, Fault fault, long nanos, String requestId, int attempt) {}
+    public record Logged(String prompt, int n, Fault fault, long nanos, String requestId, int attempt, JsonNode body) {}
+
+    /** The text of choice {@code choice} of a reply to {@code prompt} on its {@code attempt}-th request (from 1). */
+    @FunctionalInterface
+    public interface Answers {
+        String text(String prompt, int attempt, int choice);
+    }
 
     private final HttpServer http;
     private final BiFunction<String, Integer, Fault> plan;
+    private final Answers answers;
     private final long latencyMs;
     private final long slowMs;
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
@@ -41,33 +50,43 @@ final class ScriptedServer implements AutoCloseable {
      * @param latencyMs delay before every reply
      * @param slowMs    delay of a SLOW reply (past the client's timeout)
      */
-    ScriptedServer(BiFunction<String, Integer, Fault> plan, long latencyMs, long slowMs) throws IOException {
+    public ScriptedServer(BiFunction<String, Integer, Fault> plan, long latencyMs, long slowMs) throws IOException {
+        this(plan, (prompt, attempt, k) -> answerText(prompt, k), latencyMs, slowMs);
+    }
+
+    /** As above, with the reply texts chosen by {@code answers}. */
+    public ScriptedServer(BiFunction<String, Integer, Fault> plan, Answers answers, long latencyMs, long slowMs)
+            throws IOException {
         this.plan = plan;
+        this.answers = answers;
         this.latencyMs = latencyMs;
         this.slowMs = slowMs;
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        http.createContext("/v1/completions", this::handle);
+        http.createContext("/v1/completions", ex -> handle(ex, false));
+        http.createContext("/v1/chat/completions", ex -> handle(ex, true));
         http.start();
     }
 
-    URI base() {
+    public URI base() {
         return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/v1");
     }
 
-    synchronized List<Logged> log() {
+    public synchronized List<Logged> log() {
         return new ArrayList<>(log);
     }
 
-    private void handle(HttpExchange ex) throws IOException {
+    private void handle(HttpExchange ex, boolean chat) throws IOException {
         try (ex) {
             JsonNode body = Json.MAPPER.readTree(ex.getRequestBody());
-            String prompt = body.get("prompt").asText();
+            JsonNode messages = body.path("messages");
+            String prompt = chat ? messages.get(messages.size() - 1).get("content").asText() : body.get("prompt").asText();
             int n = body.path("n").asInt(1);
             int attempt = attempts.computeIfAbsent(prompt, k -> new AtomicInteger()).incrementAndGet();
             Fault fault = plan.apply(prompt, attempt);
             synchronized (this) {
-                log.add(new Logged(prompt, n, fault, System.nanoTime(), ex.getRequestHeaders().getFirst("X-Request-Id"), attempt));
+                log.add(new Logged(prompt, n, fault, System.nanoTime(), ex.getRequestHeaders().getFirst("X-Request-Id"),
+                        attempt, body));
             }
             sleep(latencyMs);
             switch (fault) {
@@ -83,10 +102,10 @@ final class ScriptedServer implements AutoCloseable {
                 }
                 case SLOW -> {
                     sleep(slowMs);
-                    reply(ex, 200, answer(prompt, n));
+                    reply(ex, 200, answer(prompt, attempt, n, chat));
                 }
                 case DROP_MID_BODY -> {
-                    byte[] full = answer(prompt, n).getBytes(StandardCharsets.UTF_8);
+                    byte[] full = answer(prompt, attempt, n, chat).getBytes(StandardCharsets.UTF_8);
                     ex.sendResponseHeaders(200, full.length);
                     OutputStream out = ex.getResponseBody();
                     out.write(full, 0, full.length / 3);
@@ -94,24 +113,31 @@ final class ScriptedServer implements AutoCloseable {
                     // closing a fixed-length body short of its length makes the server drop the connection
                 }
                 case MALFORMED_BODY -> reply(ex, 200, "{\"id\": \"cmpl-1\", \"choices\": [{\"text\": \"half");
-                case NONE -> reply(ex, 200, answer(prompt, n));
+                case NONE -> reply(ex, 200, answer(prompt, attempt, n, chat));
             }
         } catch (IOException e) {
             // the client gave up (timeout) or the connection was dropped on purpose
         }
     }
 
-    static String answerText(String prompt, int k) {
+    public static String answerText(String prompt, int k) {
         return "answer to " + prompt + " #" + k;
     }
 
-    private static String answer(String prompt, int n) {
+    private String answer(String prompt, int attempt, int n, boolean chat) {
         ObjectNode root = Json.object();
         root.put("id", "cmpl-" + Integer.toHexString(prompt.hashCode()));
-        root.put("object", "text_completion");
+        root.put("object", chat ? "chat.completion" : "text_completion");
         ArrayNode choices = root.putArray("choices");
         for (int k = 0; k < n; k++) {
-            choices.addObject().put("text", answerText(prompt, k)).put("index", k).put("finish_reason", "stop");
+            ObjectNode c = choices.addObject();
+            String text = answers.text(prompt, attempt, k);
+            if (chat) {
+                c.putObject("message").put("role", "assistant").put("content", text);
+            } else {
+                c.put("text", text);
+            }
+            c.put("index", k).put("finish_reason", "stop");
         }
         return Json.compact(root);
     }

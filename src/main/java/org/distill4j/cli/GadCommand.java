@@ -1,0 +1,74 @@
+package org.distill4j.cli;
+
+import java.util.concurrent.Callable;
+import org.distill4j.gad.GadMethod;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code distill gad}: black-box on-policy distillation (discriminator + GRPO), or the frozen-discriminator baseline. */
+@Command(name = "gad", mixinStandardHelpOptions = true,
+        description = "Generative adversarial distillation from a black-box teacher (text only): a discriminator initialised "
+                + "from the student scores responses (Bradley–Terry); the student learns by GRPO on that reward. Warmup: "
+                + "cross-entropy on teacher responses while the discriminator trains. --method frozen-d runs the "
+                + "off-policy baseline (SeqKD, then a discriminator trained on the frozen student, then GRPO against it, "
+                + "frozen). See docs/gad.md.")
+public final class GadCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    GadOptions run;
+
+    @Option(names = "--method", defaultValue = "gad", description = "gad or frozen-d. Default: ${DEFAULT-VALUE}.")
+    String method;
+
+    @Option(names = "--steps", defaultValue = "200", description = "GRPO steps after the warmup. Default: ${DEFAULT-VALUE}.")
+    long steps;
+
+    @Option(names = "--warmup-steps", defaultValue = "50", description = "Warmup steps (SeqKD steps of frozen-d). Default: ${DEFAULT-VALUE}.")
+    long warmup;
+
+    @Option(names = "--d-alone-steps", defaultValue = "10", description = "gad: first warmup steps that train the discriminator only. Default: ${DEFAULT-VALUE}.")
+    long dAlone;
+
+    @Option(names = "--discriminator-steps", defaultValue = "100",
+            description = "frozen-d: discriminator steps on the frozen student's samples. Default: ${DEFAULT-VALUE}.")
+    long dSteps;
+
+    @Option(names = "--samples", defaultValue = "8", description = "Student samples per prompt (N). Default: ${DEFAULT-VALUE}.")
+    int samples;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "Rollout temperature. Default: ${DEFAULT-VALUE}.")
+    double temperature;
+
+    @Option(names = "--d-lr", defaultValue = "1e-5", description = "Discriminator learning rate. Default: ${DEFAULT-VALUE}.")
+    double dLr;
+
+    @Option(names = "--d-max-grad-norm", defaultValue = "0.2", description = "Discriminator gradient-norm clip. Default: ${DEFAULT-VALUE}.")
+    double dMaxGradNorm;
+
+    @Option(names = "--clip", defaultValue = "0.2", description = "PPO clip range. Default: ${DEFAULT-VALUE}.")
+    double clip;
+
+    @Option(names = "--kl-coef", defaultValue = "0.001", description = "k3 KL coefficient to the post-warmup student. Default: ${DEFAULT-VALUE}.")
+    double klCoef;
+
+    @Override
+    public Integer call() {
+        GadMethod m;
+        try {
+            m = GadMethod.parse(method);
+        } catch (IllegalArgumentException e) {
+            throw new org.distill4j.util.UserError("--method: " + e.getMessage());
+        }
+        if (m == GadMethod.SEQKD) {
+            throw new org.distill4j.util.UserError("--method seqkd: use the seqkd verb");
+        }
+        var cfg = run.config(m, warmup, dAlone, steps, dSteps,
+                new GadOptions.Game(samples, temperature, dLr, dMaxGradNorm, clip, klCoef));
+        return run.run(cfg, spec.commandLine().getErr(), spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,72 @@
+package org.distill4j.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.distill4j.experiment.LabJob;
+import org.distill4j.experiment.LensConfig;
+import org.distill4j.experiment.OracleLens;
+import org.distill4j.report.LensReport;
+import org.distill4j.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code distill experiment oracle-lens}: SeqKD, GAD and frozen-D on the embedded task, judged by the oracle. */
+@Command(name = "oracle-lens", mixinStandardHelpOptions = true,
+        description = "Compares black-box distillation methods (SeqKD, GAD, the frozen-discriminator baseline) on the embedded "
+                + "task with the teacher-hacking lab's teacher as a black box, judged by the oracle (golden metric, oracle "
+                + "log-likelihood) and by n-gram overlap and lengths, over seeds; writes report.html and summary.json. "
+                + "See docs/oracle-lens.md. Resumes where a killed run stopped.")
+public final class OracleLensCommand implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "runs/oracle-lens", description = "Run directory. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--lab", description = "An existing lab run (e.g. runs/demo) whose oracle, teacher and student-init to use; "
+            + "default: train them in OUT/lab.")
+    Path lab;
+
+    @Option(names = "--quick", description = "One seed, shorter runs (and quick lab sizes if the lab must be trained).")
+    boolean quick;
+
+    @Option(names = "--seeds", description = "Number of seeds (default 3; 1 with --quick).")
+    Integer seeds;
+
+    @Option(names = "--workers", description = "Parallel worker processes, one PyTorch thread each (default: the number of cores).")
+    Integer workers;
+
+    @Override
+    public Integer call() {
+        long t0 = System.nanoTime();
+        SftCommand.prepareOut(out);
+        Path file = out.resolve(LensConfig.FILE);
+        LensConfig cfg;
+        if (Files.exists(file)) {
+            cfg = LensConfig.read(file);
+            if (lab != null && !Path.of(cfg.lab()).toAbsolutePath().normalize().equals(lab.toAbsolutePath().normalize())
+                    && !out.resolve(cfg.lab()).toAbsolutePath().normalize().equals(lab.toAbsolutePath().normalize())) {
+                throw new UserError(file + ": this run uses the lab " + cfg.lab() + ", not " + lab + " (choose another --out)");
+            }
+        } else {
+            String labPath = lab == null ? "lab" : lab.toAbsolutePath().normalize().toString();
+            cfg = quick ? LensConfig.quick(labPath) : LensConfig.standard(labPath);
+            if (seeds != null) {
+                if (seeds < 1) {
+                    throw new UserError("--seeds must be >= 1");
+                }
+                List<Long> s = new ArrayList<>();
+                for (long i = 1; i <= seeds; i++) {
+                    s.add(i);
+                }
+                cfg = cfg.withSeeds(s);
+            }
+            cfg.write(file);
+        }
+        int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        new OracleLens(out, cfg, LabJob.Runner.workers(w)).run();
+        Path report = new LensReport(out).write();
+        System.out.printf("oracle lens finished in %.1f min; report: %s%n", (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
+        return 0;
+    }
+}

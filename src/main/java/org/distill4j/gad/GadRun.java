@@ -1,0 +1,53 @@
+package org.distill4j.gad;
+
+import ai.djl.ndarray.NDManager;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.distill4j.data.PromptTemplate;
+import org.distill4j.lm.Checkpoint;
+import org.distill4j.lm.LanguageModel;
+import org.distill4j.util.UserError;
+
+/**
+ * One run of a GAD-family method on a student checkpoint: pairs the training prompts with the teacher's
+ * responses in the student's tokens, builds the discriminator from the student when the method needs
+ * one, and trains (resumably) into {@code out}.
+ */
+public final class GadRun {
+    private GadRun() {}
+
+    /**
+     * @param evaluation given the student being trained, the metrics computed at each evaluation (or null)
+     */
+    public static GadTrainer.Result run(Path studentDir, GadConfig cfg, TeacherResponses teacher, List<String> prompts,
+                                        Function<LanguageModel, Supplier<Map<String, Double>>> evaluation, Path out,
+                                        boolean resume, PrintWriter log) {
+        try (LanguageModel student = LanguageModel.load(studentDir)) {
+            long eos = student.config().eosTokenId();
+            if (eos < 0) {
+                throw new UserError(studentDir + "/config.json: no eos_token_id (responses must end with one)");
+            }
+            PromptTemplate template = new PromptTemplate(student.tokenizer(), eos);
+            TeacherResponses.Pairing pairing = teacher.pair(prompts, template, cfg.maxNewTokens(),
+                    student.config().maxPositionEmbeddings());
+            log.println("gad: " + pairing.summary());
+            log.flush();
+            if (pairing.examples().isEmpty()) {
+                throw new UserError("no (prompt, teacher response) pairs left to train on: " + pairing.summary());
+            }
+            Map<String, Path> files = Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER));
+            try (NDManager dm = NDManager.newBaseManager();
+                 Discriminator d = cfg.anyDiscriminator() ? Discriminator.fromStudent(studentDir, dm, cfg.seed()) : null) {
+                GadTrainer trainer = new GadTrainer(student.transformer(), d, cfg, out, files, student.eosIds());
+                if (evaluation != null) {
+                    trainer.evaluation(evaluation.apply(student));
+                }
+                return trainer.run(pairing.examples(), resume);
+            }
+        }
+    }
+}
