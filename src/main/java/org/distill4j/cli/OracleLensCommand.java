@@ -33,6 +33,9 @@ public final class OracleLensCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Number of seeds (default 3; 1 with --quick).")
     Integer seeds;
 
+    @Option(names = "--lr", description = "The student's learning rate in every method and phase (default 1e-4).")
+    Double lr;
+
     @Option(names = "--workers", description = "Parallel worker processes, one PyTorch thread each (default: the number of cores).")
     Integer workers;
 
@@ -60,6 +63,12 @@ public final class OracleLensCommand implements Callable<Integer> {
                     s.add(i);
                 }
                 cfg = cfg.withSeeds(s);
+            }
+            if (lr != null) {
+                if (!(lr > 0)) {
+                    throw new UserError("--lr must be > 0");
+                }
+                cfg = cfg.withGeneratorLr(lr);
             }
             cfg.write(file);
         }

@@ -60,6 +60,12 @@ public record LensConfig(List<Long> seeds, List<String> methods, String lab, Str
                 discriminatorLr, discriminatorClip, klCoef, evalEvery);
     }
 
+    public LensConfig withGeneratorLr(double lr) {
+        return new LensConfig(seeds, methods, lab, labSize, taskSeed, trainPrompts, teacherSamples, valPrompts, warmupSteps,
+                dAloneSteps, mainSteps, discriminatorSteps, promptsPerStep, samples, temperature, maxNewTokens, lr,
+                discriminatorLr, discriminatorClip, klCoef, evalEvery);
+    }
+
     public void write(Path file) {
         try {
             AtomicFiles.writeString(file, new ObjectMapper(new YAMLFactory()).writeValueAsString(this));

@@ -25,8 +25,16 @@ import org.knowm.xchart.XYChart;
 public final class LensReport {
     static final List<String> ORDER = List.of("seqkd", "gad", "frozen-d");
 
-    /** Evaluation metrics: key, label, whether lower is better. */
-    private record Metric(String key, String label, boolean lowerIsBetter) {}
+    /** Evaluation metrics: key, label, whether lower is better (null: neither, e.g. length). */
+    private record Metric(String key, String label, Boolean lowerIsBetter) {
+        boolean ranked() {
+            return lowerIsBetter != null;
+        }
+
+        String direction() {
+            return lowerIsBetter == null ? "neither" : lowerIsBetter ? "lower" : "higher";
+        }
+    }
 
     private static final List<Metric> EVAL = List.of(
             new Metric("golden_fkl", "golden: E_{y~oracle} Σ KL(oracle‖student)", true),
@@ -36,7 +44,7 @@ public final class LensReport {
             new Metric("f1_1", "unigram F1 with the teacher's response", false),
             new Metric("f1_4", "4-gram F1 with the teacher's response", false),
             new Metric("rouge_l", "ROUGE-L with the teacher's response", false),
-            new Metric("eval_len", "response length (tokens)", false),
+            new Metric("eval_len", "response length (tokens)", null),
             new Metric("eval_repetition", "repeated bigrams in a response", true));
 
     private static final List<String[]> TRAINING = List.of(
@@ -187,15 +195,19 @@ public final class LensReport {
                     finals.add(s.get(s.size() - 1)[1]);
                     double best = s.get(0)[1];
                     for (double[] p : s) {
-                        best = m.lowerIsBetter() ? Math.min(best, p[1]) : Math.max(best, p[1]);
+                        best = Boolean.TRUE.equals(m.lowerIsBetter()) ? Math.min(best, p[1]) : Math.max(best, p[1]);
                     }
-                    bests.add(best);
+                    if (m.ranked()) {
+                        bests.add(best);
+                    }
                 }
                 if (!finals.isEmpty()) {
                     ObjectNode k = v.putObject(m.key());
                     stat(k, "final", finals);
-                    stat(k, "best", bests);
-                    k.put("better", m.lowerIsBetter() ? "lower" : "higher");
+                    if (m.ranked()) {
+                        stat(k, "best", bests);
+                    }
+                    k.put("better", m.direction());
                 }
             }
             training(v, e.getValue());
@@ -262,7 +274,7 @@ public final class LensReport {
                 }
                 double d = gs.get(gs.size() - 1)[1] - ss.get(ss.size() - 1)[1];
                 diffs.add(d);
-                wins += (m.lowerIsBetter() ? d < 0 : d > 0) ? 1 : 0;
+                wins += m.ranked() && (m.lowerIsBetter() ? d < 0 : d > 0) ? 1 : 0;
             }
         }
         if (diffs.isEmpty()) {
@@ -270,8 +282,10 @@ public final class LensReport {
         }
         ObjectNode k = cmp.putObject(m.key());
         stat(k, "final_gad_minus_seqkd", diffs);
-        k.put("gad_better_on_seeds", wins + "/" + diffs.size());
-        k.put("better", m.lowerIsBetter() ? "lower" : "higher");
+        if (m.ranked()) {
+            k.put("gad_better_on_seeds", wins + "/" + diffs.size());
+        }
+        k.put("better", m.direction());
     }
 
     private static void stat(ObjectNode v, String key, List<Double> values) {
@@ -297,7 +311,7 @@ public final class LensReport {
                 <h2>Final values (mean ± std over seeds)</h2><table><tr><th>method</th><th>seeds</th>""");
         List<Metric> shown = EVAL;
         for (Metric m : shown) {
-            h.append("<th>").append(m.key()).append(m.lowerIsBetter() ? " ↓" : " ↑").append("</th>");
+            h.append("<th>").append(m.key()).append(m.ranked() ? m.lowerIsBetter() ? " ↓" : " ↑" : "").append("</th>");
         }
         h.append("</tr>");
         summary.path("methods").fields().forEachRemaining(e -> {
@@ -314,7 +328,7 @@ public final class LensReport {
             h.append("<h2>GAD − SeqKD (final, same seed)</h2><table><tr><th>metric</th><th>difference</th><th>GAD better on</th></tr>");
             cmp.fields().forEachRemaining(e -> h.append(String.format("<tr><td>%s (%s is better)</td><td>%.3f ± %.3f</td><td>%s seeds</td></tr>",
                     e.getKey(), e.getValue().path("better").asText(), e.getValue().path("final_gad_minus_seqkd").path("mean").asDouble(),
-                    e.getValue().path("final_gad_minus_seqkd").path("std").asDouble(), e.getValue().path("gad_better_on_seeds").asText())));
+                    e.getValue().path("final_gad_minus_seqkd").path("std").asDouble(), e.getValue().path("gad_better_on_seeds").asText("–"))));
             h.append("</table>");
         }
         h.append("<h2>Figures</h2>");
