@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
             TeachCommand.class,
             ToyCommand.class,
             ReportCommand.class,
-            OracleLensCommand.class,
+            ExperimentCommand.class,
             BenchCommand.class,
         })
 public final class Main implements Runnable {
