@@ -39,14 +39,7 @@ public final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         LabConfig cfg = quick ? LabConfig.quick() : LabConfig.standard();
         if (seeds != null) {
-            if (seeds < 1) {
-                throw new UserError("--seeds must be >= 1");
-            }
-            List<Long> s = new ArrayList<>();
-            for (long i = 1; i <= seeds; i++) {
-                s.add(i);
-            }
-            cfg = cfg.withSeeds(s);
+            cfg = cfg.withSeeds(seedList(seeds));
         }
         SftCommand.prepareOut(out);
         cfg.write(out.resolve("config.yaml"));
@@ -56,6 +49,18 @@ public final class DemoCommand implements Callable<Integer> {
         Path report = new LabReport(out).write();
         System.out.printf("demo finished in %.1f min; report: %s%n", (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
         return 0;
+    }
+
+    /** Seeds 1..n of a {@code --seeds n} flag. */
+    static List<Long> seedList(int n) {
+        if (n < 1) {
+            throw new UserError("--seeds must be >= 1");
+        }
+        List<Long> s = new ArrayList<>();
+        for (long i = 1; i <= n; i++) {
+            s.add(i);
+        }
+        return s;
     }
 
     static void runToy(Path dir, boolean quick) {

@@ -2,8 +2,6 @@ package org.distill4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.LabJob;
 import org.distill4j.experiment.LensConfig;
@@ -55,14 +53,7 @@ public final class OracleLensCommand implements Callable<Integer> {
             String labPath = lab == null ? "lab" : lab.toAbsolutePath().normalize().toString();
             cfg = quick ? LensConfig.quick(labPath) : LensConfig.standard(labPath);
             if (seeds != null) {
-                if (seeds < 1) {
-                    throw new UserError("--seeds must be >= 1");
-                }
-                List<Long> s = new ArrayList<>();
-                for (long i = 1; i <= seeds; i++) {
-                    s.add(i);
-                }
-                cfg = cfg.withSeeds(s);
+                cfg = cfg.withSeeds(DemoCommand.seedList(seeds));
             }
             if (lr != null) {
                 if (!(lr > 0)) {
