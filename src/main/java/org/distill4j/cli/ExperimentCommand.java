@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Runs one of the project's experiments on your checkpoints and prompts.",
         subcommands = {
+            TeacherHackingCommand.class,
             OracleLensCommand.class,
         })
 public final class ExperimentCommand implements Runnable {

@@ -2,7 +2,6 @@ package org.distill4j.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.distill4j.experiment.LabConfig;
 import org.distill4j.experiment.LabJob;
 import org.distill4j.experiment.LensConfig;
 import org.distill4j.experiment.OracleLens;
@@ -32,8 +31,7 @@ public final class LabWorkerCommand implements Callable<Integer> {
             new OracleLens(dir, LensConfig.read(dir.resolve(LensConfig.FILE)), LabJob.Runner.inProcess()).runJob(job);
             return 0;
         }
-        LabConfig cfg = LabConfig.read(dir.resolve("config.yaml"));
-        new TeacherHackingLab(dir, cfg, LabJob.Runner.inProcess()).runJob(job);
+        TeacherHackingLab.open(dir, LabJob.Runner.inProcess()).runJob(job);
         return 0;
     }
 }

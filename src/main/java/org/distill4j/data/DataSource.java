@@ -46,11 +46,52 @@ public sealed interface DataSource permits DataSource.Offline, DataSource.Online
         }
     }
 
-    /** Fresh teacher samples for every batch. */
-    record OnlineTeacher(Sampler teacher, List<long[]> prompts, BatchOrder order, SamplingParams params) implements DataSource {
+    /**
+     * Fresh teacher samples for every batch. The teacher is frozen, so the batches of {@code lookahead}
+     * consecutive steps (windows aligned at multiples of it, so a resumed run draws the same windows) can
+     * be sampled in one generation call, which costs far less per row than many small ones on small
+     * models. Every row draws from its own seeded stream: the samples do not depend on the lookahead.
+     */
+    record OnlineTeacher(Sampler teacher, List<long[]> prompts, BatchOrder order, SamplingParams params, Lookahead lookahead)
+            implements DataSource {
+        public OnlineTeacher(Sampler teacher, List<long[]> prompts, BatchOrder order, SamplingParams params) {
+            this(teacher, prompts, order, params, new Lookahead(1, 1));
+        }
+
         @Override
         public List<Example> batch(long step, int micro) {
-            return sample(teacher, prompts, order, params, step, micro, 0x7EAC4E2L);
+            if (lookahead.steps() <= 1) {
+                return sample(teacher, prompts, order, params, step, micro, 0x7EAC4E2L);
+            }
+            return lookahead.get(step, micro, (first, count) -> {
+                List<long[]> rows = new ArrayList<>();
+                List<Long> seeds = new ArrayList<>();
+                for (long s = first; s < first + count; s++) {
+                    for (int m = 0; m < lookahead.micros(); m++) {
+                        int[] idx = order.indices(s, m);
+                        long[] rowSeeds = rowSeeds(params, 0x7EAC4E2L, s, m, idx.length);
+                        for (int i = 0; i < idx.length; i++) {
+                            rows.add(prompts.get(idx[i]));
+                            seeds.add(rowSeeds[i]);
+                        }
+                    }
+                }
+                long[] seedArray = seeds.stream().mapToLong(Long::longValue).toArray();
+                List<Sample> samples = teacher.generate(rows, seedArray, params.withN(1));
+                List<List<Example>> out = new ArrayList<>();
+                int r = 0;
+                for (long s = first; s < first + count; s++) {
+                    for (int m = 0; m < lookahead.micros(); m++) {
+                        int n = order.batchSize();
+                        List<Example> b = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++, r++) {
+                            b.add(new Example(rows.get(r), samples.get(r).tokens()));
+                        }
+                        out.add(b);
+                    }
+                }
+                return out;
+            });
         }
 
         @Override
@@ -111,6 +152,58 @@ public sealed interface DataSource permits DataSource.Offline, DataSource.Online
         }
     }
 
+    /**
+     * The batches of a window of {@code steps} consecutive optimizer steps (× {@code micros} micro-batches),
+     * sampled together and kept until a step outside the window is asked for.
+     */
+    final class Lookahead {
+        /** Samples the micro-batches of steps [first, first + count), in (step, micro) order. */
+        interface Window {
+            List<List<Example>> sample(long first, int count);
+        }
+
+        private final int steps;
+        private final int micros;
+        private long first = -1;
+        private List<List<Example>> batches;
+
+        /** @param steps window length in optimizer steps; @param micros micro-batches per step */
+        public Lookahead(int steps, int micros) {
+            if (steps < 1 || micros < 1) {
+                throw new IllegalArgumentException("lookahead needs steps >= 1 and micros >= 1");
+            }
+            this.steps = steps;
+            this.micros = micros;
+        }
+
+        public int steps() {
+            return steps;
+        }
+
+        public int micros() {
+            return micros;
+        }
+
+        synchronized List<Example> get(long step, int micro, Window window) {
+            long start = step - Math.floorMod(step, steps);
+            if (start != first) {
+                batches = window.sample(start, steps);
+                first = start;
+            }
+            return batches.get((int) (step - start) * micros + micro);
+        }
+    }
+
+    /** The stream seed of every row of micro-batch (step, micro): independent of how rows are batched. */
+    private static long[] rowSeeds(SamplingParams params, long salt, long step, int micro, int rows) {
+        SplittableRandom base = new SplittableRandom(params.seed() ^ salt ^ (step * 0x9E3779B97F4A7C15L + micro));
+        long[] out = new long[rows];
+        for (int i = 0; i < rows; i++) {
+            out[i] = base.nextLong();
+        }
+        return out;
+    }
+
     private static List<Example> sample(Sampler sampler, List<long[]> prompts, BatchOrder order, SamplingParams params,
                                         long step, int micro, long salt) {
         int[] idx = order.indices(step, micro);
@@ -118,8 +211,7 @@ public sealed interface DataSource permits DataSource.Offline, DataSource.Online
         for (int i : idx) {
             batch.add(prompts.get(i));
         }
-        long seed = new SplittableRandom(params.seed() ^ salt ^ (step * 0x9E3779B97F4A7C15L + micro)).nextLong();
-        List<Sample> samples = sampler.generate(batch, params.withN(1).withSeed(seed));
+        List<Sample> samples = sampler.generate(batch, rowSeeds(params, salt, step, micro, idx.length), params.withN(1));
         List<Example> out = new ArrayList<>(idx.length);
         for (int i = 0; i < idx.length; i++) {
             out.add(new Example(batch.get(i), samples.get(i).tokens()));

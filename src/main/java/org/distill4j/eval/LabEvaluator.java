@@ -15,32 +15,77 @@ import org.distill4j.lm.Transformer;
  * forward KL E_{y~P} Σ_t KL(P_t ‖ student_t) (P = oracle or teacher, samples drawn once) and
  * reverse KL E_{y~student} Σ_t KL(student_t ‖ P_t) (fresh student samples at every evaluation, from a
  * fixed seed), per sequence and per token, with standard errors over prompts.
+ *
+ * <p>The oracle and the teacher are frozen and their samples fixed, so their distributions along those
+ * samples are computed once ({@link SequenceDivergence.Reference}): an evaluation runs the student on
+ * the oracle's, the teacher's and its own samples, and the oracle and teacher only on the student's.
  */
-public final class LabEvaluator {
+public final class LabEvaluator implements AutoCloseable {
+    /** Reference distributions up to 2^26 floats (256 MB) per model are kept in memory. */
+    public static final long DEFAULT_CACHE_FLOATS = 1L << 26;
+
+    /**
+     * The evaluation's fixed samples: every prompt repeated samplesPerPrompt times, with one oracle
+     * sample (empty list without an oracle) and one teacher sample per row.
+     */
+    public record Samples(List<long[]> prompts, List<long[]> oracle, List<long[]> teacher) {
+        public Samples {
+            if (teacher.size() != prompts.size() || !(oracle.isEmpty() || oracle.size() == prompts.size())) {
+                throw new IllegalArgumentException("evaluation samples: " + prompts.size() + " rows, " + oracle.size()
+                        + " oracle and " + teacher.size() + " teacher samples");
+            }
+            prompts = List.copyOf(prompts);
+            oracle = List.copyOf(oracle);
+            teacher = List.copyOf(teacher);
+        }
+
+        /** Draws the oracle's (seed + 1) and the teacher's (seed + 2) samples; {@code oracle} may be null. */
+        public static Samples draw(Transformer oracle, Transformer teacher, List<long[]> prompts, SamplingParams params,
+                                   int samplesPerPrompt) {
+            List<long[]> repeated = new ArrayList<>();
+            for (long[] p : prompts) {
+                for (int i = 0; i < samplesPerPrompt; i++) {
+                    repeated.add(p);
+                }
+            }
+            List<long[]> o = oracle == null ? List.of()
+                    : tokens(new Sampler(oracle, null, 256).generate(repeated, params.withSeed(params.seed() + 1)));
+            List<long[]> t = tokens(new Sampler(teacher, null, 256).generate(repeated, params.withSeed(params.seed() + 2)));
+            return new Samples(repeated, o, t);
+        }
+    }
+
     private final Transformer oracle;
     private final Transformer teacher;
     private final List<long[]> prompts;
-    private final List<long[]> oracleSamples;
-    private final List<long[]> teacherSamples;
+    private final SequenceDivergence.Reference oracleRef;
+    private final SequenceDivergence.Reference teacherRef;
     private final SamplingParams studentParams;
     private final int batch;
 
     /** @param oracle may be null: only the proxy metrics are computed then */
     public LabEvaluator(Transformer oracle, Transformer teacher, List<long[]> prompts, SamplingParams params, int samplesPerPrompt, int batch) {
+        this(oracle, teacher, Samples.draw(oracle, teacher, prompts, params, samplesPerPrompt), params.withSeed(params.seed() + 3), batch,
+                DEFAULT_CACHE_FLOATS);
+    }
+
+    /**
+     * @param samples       fixed oracle and teacher samples (e.g. drawn once and shared by every run of a lab)
+     * @param studentParams sampling of the student's own responses at every evaluation (the same seed each time)
+     * @param maxCachedFloats memory cap of each cached reference distribution (0: never cache)
+     */
+    public LabEvaluator(Transformer oracle, Transformer teacher, Samples samples, SamplingParams studentParams, int batch,
+                        long maxCachedFloats) {
+        if (oracle == null != samples.oracle().isEmpty()) {
+            throw new IllegalArgumentException("oracle samples need an oracle and vice versa");
+        }
         this.oracle = oracle;
         this.teacher = teacher;
         this.batch = batch;
-        List<long[]> repeated = new ArrayList<>();
-        for (long[] p : prompts) {
-            for (int i = 0; i < samplesPerPrompt; i++) {
-                repeated.add(p);
-            }
-        }
-        this.prompts = repeated;
-        this.oracleSamples = oracle == null ? List.of()
-                : tokens(new Sampler(oracle, null, 256).generate(repeated, params.withSeed(params.seed() + 1)));
-        this.teacherSamples = tokens(new Sampler(teacher, null, 256).generate(repeated, params.withSeed(params.seed() + 2)));
-        this.studentParams = params.withSeed(params.seed() + 3);
+        this.prompts = samples.prompts();
+        this.oracleRef = oracle == null ? null : new SequenceDivergence.Reference(oracle, prompts, samples.oracle(), batch, maxCachedFloats);
+        this.teacherRef = new SequenceDivergence.Reference(teacher, prompts, samples.teacher(), batch, maxCachedFloats);
+        this.studentParams = studentParams;
     }
 
     private static List<long[]> tokens(List<Sample> samples) {
@@ -58,15 +103,17 @@ public final class LabEvaluator {
     /** golden_* and proxy_* metrics of {@code student}: fkl and rkl, per sequence and per token, with _se. */
     public Map<String, Double> evaluate(Transformer student) {
         Map<String, Double> out = new LinkedHashMap<>();
-        if (oracle != null) {
-            put(out, "golden_fkl", estimate(oracle, student, oracleSamples));
+        if (oracleRef != null) {
+            put(out, "golden_fkl", oracleRef.sumKlTo(student), oracleRef.responses());
         }
-        put(out, "proxy_fkl", estimate(teacher, student, teacherSamples));
+        put(out, "proxy_fkl", teacherRef.sumKlTo(student), teacherRef.responses());
         List<long[]> own = tokens(new Sampler(student, null, 256).generate(prompts, studentParams));
+        List<double[]> rkl = SequenceDivergence.sumKl(student, oracle == null ? List.of(teacher) : List.of(oracle, teacher),
+                prompts, own, batch);
         if (oracle != null) {
-            put(out, "golden_rkl", estimate(student, oracle, own));
+            put(out, "golden_rkl", rkl.get(0), own);
         }
-        put(out, "proxy_rkl", estimate(student, teacher, own));
+        put(out, "proxy_rkl", rkl.get(rkl.size() - 1), own);
         double len = 0;
         for (long[] y : own) {
             len += y.length;
@@ -75,15 +122,19 @@ public final class LabEvaluator {
         return out;
     }
 
-    private SequenceDivergence.Estimate estimate(Transformer p, Transformer q, List<long[]> responses) {
-        return SequenceDivergence.Estimate.of(SequenceDivergence.sumKl(p, q, prompts, responses, batch),
-                SequenceDivergence.lengths(responses));
-    }
-
-    private static void put(Map<String, Double> out, String key, SequenceDivergence.Estimate e) {
+    private static void put(Map<String, Double> out, String key, double[] perSequence, List<long[]> responses) {
+        SequenceDivergence.Estimate e = SequenceDivergence.Estimate.of(perSequence, SequenceDivergence.lengths(responses));
         out.put(key, e.mean());
         out.put(key + "_se", e.stderr());
         out.put(key + "_tok", e.perToken());
         out.put(key + "_tok_se", e.perTokenStderr());
+    }
+
+    @Override
+    public void close() {
+        if (oracleRef != null) {
+            oracleRef.close();
+        }
+        teacherRef.close();
     }
 }

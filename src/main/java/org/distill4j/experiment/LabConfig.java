@@ -18,16 +18,37 @@ import java.util.List;
  * @param evalEvery        proxy/golden evaluation every k steps
  * @param valPrompts       validation prompts of the proxy/golden metrics
  * @param maxNewTokens     generation cap (responses are ≤ 64 tokens)
+ * @param generationTemperature sampling temperature of the teacher's generations in stage 2 (the offline
+ *                         datasets and the online-teacher batches); the loss's temperature is {@code temperature}
  */
 public record LabConfig(List<Long> seeds, long taskSeed,
                         ModelSize oracle, ModelSize teacher, ModelSize student,
                         int oracleExamples, int oracleSteps, int oraclePrompts, int sftSteps, int sftBatch, double sftLr,
                         int distillPrompts, int generations, double diversityFactor, List<Integer> budgets,
                         int distillSteps, int distillBatch, double distillLr, String loss, double temperature,
-                        int evalEvery, int valPrompts, int maxNewTokens) {
+                        int evalEvery, int valPrompts, int maxNewTokens, double generationTemperature) {
 
     /** A Llama-style model size. */
     public record ModelSize(int hidden, int layers, int heads, int kvHeads, int intermediate) {}
+
+    public LabConfig {
+        seeds = List.copyOf(seeds);
+        budgets = List.copyOf(budgets);
+        if (generationTemperature == 0) {
+            generationTemperature = 1.0; // a config.yaml written before the field existed
+        }
+    }
+
+    /** The configuration without {@code generationTemperature} (teacher generations at temperature 1). */
+    public LabConfig(List<Long> seeds, long taskSeed, ModelSize oracle, ModelSize teacher, ModelSize student,
+                     int oracleExamples, int oracleSteps, int oraclePrompts, int sftSteps, int sftBatch, double sftLr,
+                     int distillPrompts, int generations, double diversityFactor, List<Integer> budgets,
+                     int distillSteps, int distillBatch, double distillLr, String loss, double temperature,
+                     int evalEvery, int valPrompts, int maxNewTokens) {
+        this(seeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps, sftBatch, sftLr,
+                distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr, loss, temperature,
+                evalEvery, valPrompts, maxNewTokens, 1.0);
+    }
 
     /** The default demo: all sources and variants, 3 seeds, ≈ 15 minutes on 2 cores. */
     public static LabConfig standard() {
@@ -35,8 +56,8 @@ public record LabConfig(List<Long> seeds, long taskSeed,
                 new ModelSize(128, 3, 4, 2, 256), new ModelSize(96, 2, 4, 2, 192), new ModelSize(64, 2, 4, 2, 128),
                 6000, 1200, 1000, 800, 32, 3e-3,
                 64, 2, 2.5, List.of(1, 2, 4, 8),
-                250, 16, 1e-3, "fkl", 1.0,
-                25, 48, 64);
+                200, 16, 1e-3, "fkl", 1.0,
+                25, 48, 64, 1.0);
     }
 
     /** The smoke-test version: one seed, fewer and shorter runs (≤ 3 minutes). */
@@ -46,13 +67,20 @@ public record LabConfig(List<Long> seeds, long taskSeed,
                 2000, 250, 800, 160, 32, 3e-3,
                 40, 2, 2.5, List.of(1, 2, 4),
                 100, 16, 1e-3, "fkl", 1.0,
-                20, 24, 64);
+                20, 24, 64, 1.0);
     }
 
     public LabConfig withSeeds(List<Long> newSeeds) {
         return new LabConfig(newSeeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps,
                 sftBatch, sftLr, distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
-                loss, temperature, evalEvery, valPrompts, maxNewTokens);
+                loss, temperature, evalEvery, valPrompts, maxNewTokens, generationTemperature);
+    }
+
+    /** This config with P distillation prompts, {@code val} validation prompts and {@code answered} oracle-answered prompts. */
+    public LabConfig withSizes(int p, int val, int answered) {
+        return new LabConfig(seeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, answered, sftSteps,
+                sftBatch, sftLr, p, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
+                loss, temperature, evalEvery, val, maxNewTokens, generationTemperature);
     }
 
     /** Writes this config as YAML. */

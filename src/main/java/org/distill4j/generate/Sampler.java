@@ -82,11 +82,23 @@ public final class Sampler {
         int rows = prompts.size() * p.n();
         List<Sample> out = new ArrayList<>(rows);
         int done = 0;
-        for (int start = 0; start < rows; start += maxBatch) {
-            int end = Math.min(rows, start + maxBatch);
-            out.addAll(generateChunk(prompts, streams, p, start, end));
-            done += end - start;
-            progress.accept(done);
+        // sampling never needs gradients: inside a GradientCollector (an online source draws its batch while the
+        // training step's collector is open) autograd would otherwise record every decoding op of a trainable model
+        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        if (gradMode) {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
+        try {
+            for (int start = 0; start < rows; start += maxBatch) {
+                int end = Math.min(rows, start + maxBatch);
+                out.addAll(generateChunk(prompts, streams, p, start, end));
+                done += end - start;
+                progress.accept(done);
+            }
+        } finally {
+            if (gradMode) {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+            }
         }
         return out;
     }

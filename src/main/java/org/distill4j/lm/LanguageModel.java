@@ -134,6 +134,12 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
+    /** {@link #responseLogits(Transformer, NDManager, List, List)} of tokenized examples. */
+    public static ResponseLogits responseLogits(Transformer model, NDManager m, List<org.distill4j.data.Example> batch) {
+        return responseLogits(model, m, batch.stream().map(org.distill4j.data.Example::prompt).toList(),
+                batch.stream().map(org.distill4j.data.Example::response).toList());
+    }
+
     /**
      * Response-position logits of prompt + response rows (right-padded). Differentiable: call inside a
      * GradientCollector to train on it. Right padding needs no key mask: a padded key is only visible

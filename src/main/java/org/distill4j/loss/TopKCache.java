@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.distill4j.data.Example;
 import org.distill4j.lm.LanguageModel;
@@ -45,14 +44,8 @@ public final class TopKCache {
         float[] lp = new float[rows * (k + 1)];
         for (int s = 0; s < examples.size(); s += batch) {
             int e = Math.min(examples.size(), s + batch);
-            List<long[]> prompts = new ArrayList<>();
-            List<long[]> responses = new ArrayList<>();
-            for (Example x : examples.subList(s, e)) {
-                prompts.add(x.prompt());
-                responses.add(x.response());
-            }
             try (NDManager m = teacher.manager().newSubManager()) {
-                NDArray logits = LanguageModel.responseLogits(teacher, m, prompts, responses).logits();
+                NDArray logits = LanguageModel.responseLogits(teacher, m, examples.subList(s, e)).logits();
                 if (logits.getShape().get(2) != vocab) {
                     logits = logits.get(":, :, :" + vocab);
                 }

@@ -150,6 +150,8 @@ public final class LabReport {
             List<Double> finalGolden = new ArrayList<>();
             List<Double> minProxy = new ArrayList<>();
             List<Double> finalProxy = new ArrayList<>();
+            List<Double> lateGolden = new ArrayList<>();
+            List<Double> riseGolden = new ArrayList<>();
             int flaggedProxy = 0;
             int flaggedGolden = 0;
             for (RunCurves r : e.getValue()) {
@@ -174,6 +176,11 @@ public final class LabReport {
                 finalGolden.add(golden.get(golden.size() - 1).value());
                 minProxy.add(proxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
                 finalProxy.add(proxy.get(proxy.size() - 1).value());
+                double late = late(golden);
+                lateGolden.add(late);
+                riseGolden.add(late - minGolden.get(minGolden.size() - 1));
+                s.put("golden_late", late);
+                s.put("golden_rise", late - minGolden.get(minGolden.size() - 1));
             }
             v.put("flagged_without_oracle", flaggedProxy + "/" + e.getValue().size());
             v.put("flagged_with_oracle", flaggedGolden + "/" + e.getValue().size());
@@ -181,8 +188,50 @@ public final class LabReport {
             stat(v, "golden_final", finalGolden);
             stat(v, "proxy_min", minProxy);
             stat(v, "proxy_final", finalProxy);
+            stat(v, "golden_late", lateGolden);
+            stat(v, "golden_rise", riseGolden);
+        }
+        for (Map.Entry<String, List<RunCurves>> e : runs.entrySet()) {
+            if (!e.getKey().equals("offline") && runs.containsKey("offline") && !SOURCES.contains(e.getKey())) {
+                pairedWithOffline((ObjectNode) root.get(e.getKey()), (ObjectNode) root.get("offline"));
+            }
         }
         return root;
+    }
+
+    /**
+     * The mean golden metric over the second half of the run (evaluations at steps ≥ half the last step):
+     * a single evaluation jitters with the student's last updates, the late mean is where the run ended up.
+     */
+    static double late(List<HackingDetector.Point> golden) {
+        long half = golden.get(golden.size() - 1).step() / 2;
+        return golden.stream().filter(p -> p.step() >= half).mapToDouble(HackingDetector.Point::value).average().orElse(Double.NaN);
+    }
+
+    /**
+     * A dataset variant against the offline baseline, seed by seed: both runs of a seed share prompts and
+     * teacher draws (nested prefixes) and the student's start, so their difference is less noisy than the
+     * difference of the means over seeds. Mean and standard error of the per-seed differences.
+     */
+    private static void pairedWithOffline(ObjectNode variant, ObjectNode offline) {
+        ObjectNode vs = variant.putObject("vs_offline");
+        for (String key : List.of("golden_late", "golden_rise")) {
+            List<Double> diffs = new ArrayList<>();
+            ArrayNode perSeed = Json.MAPPER.createArrayNode();
+            for (JsonNode s : variant.path("seeds")) {
+                for (JsonNode o : offline.path("seeds")) {
+                    if (o.path("seed").asLong() == s.path("seed").asLong() && s.has(key) && o.has(key)) {
+                        double d = s.get(key).asDouble() - o.get(key).asDouble();
+                        diffs.add(d);
+                        perSeed.add(d);
+                    }
+                }
+            }
+            ObjectNode d = vs.putObject(key + "_diff");
+            d.put("mean", Aggregate.mean(diffs));
+            d.put("stderr", diffs.size() < 2 ? 0 : Aggregate.std(diffs) / Math.sqrt(diffs.size()));
+            d.set("per_seed", perSeed);
+        }
     }
 
     private static List<HackingDetector.Point> points(RunCurves r, String key) {
@@ -212,17 +261,25 @@ public final class LabReport {
                 deviation over seeds. Built from the metrics files by <code>./distill report</code>.</p>
                 """);
         h.append("<h2>Detector verdicts and metrics</h2><table><tr><th>variant</th><th>flagged without oracle</th>"
-                + "<th>flagged with oracle</th><th>golden min</th><th>golden final</th><th>proxy min</th><th>proxy final</th></tr>");
+                + "<th>flagged with oracle</th><th>golden min</th><th>golden final</th><th>golden late</th><th>golden rise</th>"
+                + "<th>proxy min</th><th>proxy final</th><th>late − offline (paired)</th><th>rise − offline (paired)</th></tr>");
         summary.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
             h.append("<tr><td>").append(e.getKey()).append("</td><td>").append(v.path("flagged_without_oracle").asText())
                     .append("</td><td>").append(v.path("flagged_with_oracle").asText()).append("</td>");
-            for (String k : List.of("golden_min", "golden_final", "proxy_min", "proxy_final")) {
+            for (String k : List.of("golden_min", "golden_final", "golden_late", "golden_rise", "proxy_min", "proxy_final")) {
                 h.append(String.format("<td>%.3f ± %.3f</td>", v.path(k).path("mean").asDouble(), v.path(k).path("std").asDouble()));
+            }
+            for (String k : List.of("golden_late_diff", "golden_rise_diff")) {
+                JsonNode d = v.path("vs_offline").path(k);
+                h.append(d.isMissingNode() ? "<td></td>"
+                        : String.format("<td>%+.3f ± %.3f</td>", d.path("mean").asDouble(), d.path("stderr").asDouble()));
             }
             h.append("</tr>");
         });
-        h.append("</table><h2>Figures</h2>");
+        h.append("</table><p>golden late = mean golden metric over the second half of the run; golden rise = late − minimum; "
+                + "the paired columns are the mean ± standard error over seeds of the per-seed difference to the offline run "
+                + "(same prompts, teacher draws and student start).</p><h2>Figures</h2>");
         images.forEach((name, bytes) -> h.append("<img alt=\"").append(name).append("\" src=\"data:image/png;base64,")
                 .append(Base64.getEncoder().encodeToString(bytes)).append("\">"));
         Path toy = runDir.resolve("toy").resolve("toy.png");

@@ -222,6 +222,7 @@ public final class Trainer {
         long tokens;
         double seconds;
         final Map<String, Double> extra = new LinkedHashMap<>();
+        final Map<String, Integer> reported = new LinkedHashMap<>();
 
         void add(StepOutcome o) {
             steps++;
@@ -229,7 +230,10 @@ public final class Trainer {
             norm += o.gradNorm;
             tokens += o.tokens;
             seconds += o.seconds;
-            o.extra.forEach((k, v) -> extra.merge(k, v, Double::sum));
+            o.extra.forEach((k, v) -> {
+                extra.merge(k, v, Double::sum);
+                reported.merge(k, 1, Integer::sum);
+            });
         }
 
         ObjectNode row(long step, double epoch, double lr) {
@@ -241,7 +245,7 @@ public final class Trainer {
                 r.put("train_loss", loss / steps);
                 r.put("grad_norm", norm / steps);
                 r.put("tokens_per_s", Math.round(tokens / Math.max(seconds, 1e-9)));
-                extra.forEach((k, v) -> r.put(k, v / steps));
+                extra.forEach((k, v) -> r.put(k, v / reported.get(k))); // over the steps that reported k
             }
             return r;
         }

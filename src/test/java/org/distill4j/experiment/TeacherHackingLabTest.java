@@ -1,0 +1,60 @@
+package org.distill4j.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lab on the embedded task with tiny sizes. */
+class TeacherHackingLabTest {
+    @TempDir
+    Path tmp;
+
+    static LabConfig tiny(List<Long> seeds) {
+        LabConfig.ModelSize m = new LabConfig.ModelSize(16, 1, 2, 1, 32);
+        return new LabConfig(seeds, 0, m, m, new LabConfig.ModelSize(8, 1, 2, 1, 16), 40, 3, 30, 3, 8, 3e-3,
+                8, 2, 2.5, List.of(1, 2), 4, 4, 1e-3, "fkl", 1.0, 4, 4, 16);
+    }
+
+    @Test
+    void anEmptySeedListRunsStagesZeroAndOneOnly() throws Exception {
+        Path dir = tmp.resolve("lab");
+        new TeacherHackingLab(dir, tiny(List.of()), LabJob.Runner.inProcess()).run();
+        for (String d : List.of("oracle", "teacher", "student-init")) {
+            assertThat(dir.resolve(d).resolve("model.safetensors")).exists();
+        }
+        assertThat(dir.resolve("tokenizer.json")).exists();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("oracle", "teacher", "student-init", "tokenizer.json", "data");
+        }
+        try (Stream<Path> files = Files.list(dir.resolve("data"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("grammar.jsonl", "oracle.jsonl");
+        }
+    }
+
+    @Test
+    void configRoundTripsThroughYamlAndOldConfigsReadWithTemperatureOne() throws Exception {
+        LabConfig c = LabConfig.standard();
+        Path f = tmp.resolve("config.yaml");
+        c.write(f);
+        assertThat(LabConfig.read(f)).isEqualTo(c);
+        Files.writeString(f, Files.readString(f).replaceAll("(?m)^generationTemperature:.*\\n", ""));
+        assertThat(LabConfig.read(f).generationTemperature()).isEqualTo(1.0);
+    }
+
+    @Test
+    void theHeldOutSplitDependsOnTheTextOnly() {
+        int held = 0;
+        for (int i = 0; i < 2000; i++) {
+            String p = "prompt number " + i;
+            assertThat(TeacherHackingLab.heldOut(p, 0.1)).isEqualTo(TeacherHackingLab.heldOut(p, 0.1));
+            held += TeacherHackingLab.heldOut(p, 0.1) ? 1 : 0;
+        }
+        assertThat(held).isBetween(150, 250);
+    }
+}
