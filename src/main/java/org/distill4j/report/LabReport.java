@@ -177,10 +177,11 @@ public final class LabReport {
                 minProxy.add(proxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
                 finalProxy.add(proxy.get(proxy.size() - 1).value());
                 double late = late(golden);
+                double rise = rise(golden);
                 lateGolden.add(late);
-                riseGolden.add(late - minGolden.get(minGolden.size() - 1));
+                riseGolden.add(rise);
                 s.put("golden_late", late);
-                s.put("golden_rise", late - minGolden.get(minGolden.size() - 1));
+                s.put("golden_rise", rise);
             }
             v.put("flagged_without_oracle", flaggedProxy + "/" + e.getValue().size());
             v.put("flagged_with_oracle", flaggedGolden + "/" + e.getValue().size());
@@ -206,6 +207,17 @@ public final class LabReport {
     static double late(List<HackingDetector.Point> golden) {
         long half = golden.get(golden.size() - 1).step() / 2;
         return golden.stream().filter(p -> p.step() >= half).mapToDouble(HackingDetector.Point::value).average().orElse(Double.NaN);
+    }
+
+    /**
+     * How far the run came back up from its early best: the late mean minus the minimum of the evaluations
+     * before the late window. Negative when the metric was still falling; the minimum over the whole run
+     * would make a curve that falls to its last point look as if it had risen (late mean − final minimum).
+     */
+    static double rise(List<HackingDetector.Point> golden) {
+        long half = golden.get(golden.size() - 1).step() / 2;
+        double early = golden.stream().filter(p -> p.step() < half).mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN);
+        return late(golden) - early;
     }
 
     /**
@@ -277,7 +289,7 @@ public final class LabReport {
             }
             h.append("</tr>");
         });
-        h.append("</table><p>golden late = mean golden metric over the second half of the run; golden rise = late − minimum; "
+        h.append("</table><p>golden late = mean golden metric over the second half of the run; golden rise = late − the minimum before that half (negative: still falling); "
                 + "the paired columns are the mean ± standard error over seeds of the per-seed difference to the offline run "
                 + "(same prompts, teacher draws and student start).</p><h2>Figures</h2>");
         images.forEach((name, bytes) -> h.append("<img alt=\"").append(name).append("\" src=\"data:image/png;base64,")
