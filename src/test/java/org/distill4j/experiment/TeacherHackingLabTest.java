@@ -48,13 +48,20 @@ class TeacherHackingLabTest {
     }
 
     @Test
-    void theHeldOutSplitDependsOnTheTextOnly() {
+    void theHeldOutSplitIsAUniformHashOfTheTextNestedInTheFraction() {
         int held = 0;
+        int heldAtTwice = 0;
         for (int i = 0; i < 2000; i++) {
             String p = "prompt number " + i;
-            assertThat(TeacherHackingLab.heldOut(p, 0.1)).isEqualTo(TeacherHackingLab.heldOut(p, 0.1));
-            held += TeacherHackingLab.heldOut(p, 0.1) ? 1 : 0;
+            boolean h = TeacherHackingLab.heldOut(p, 0.1);
+            boolean h2 = TeacherHackingLab.heldOut(p, 0.2);
+            if (h) {
+                assertThat(h2).as("a larger fraction keeps every prompt a smaller one held out").isTrue();
+            }
+            held += h ? 1 : 0;
+            heldAtTwice += h2 ? 1 : 0;
         }
         assertThat(held).isBetween(150, 250);
+        assertThat(heldAtTwice).isBetween(340, 460);
     }
 }
