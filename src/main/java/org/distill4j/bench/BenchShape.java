@@ -28,12 +28,24 @@ public record BenchShape(String name, int hidden, int layers, int heads, int int
         return ModelConfig.llama(vocabSize, hidden, intermediate, layers, heads, heads, 512, true, 1, 2, 0);
     }
 
+    public BenchShape withVocab(int vocabSize) {
+        return new BenchShape(name, hidden, layers, heads, intermediate, vocabSize, trainBatch);
+    }
+
     /** Forward FLOPs per token for a sequence of {@code seq}: 2·(matmul parameters) + attention. */
     public double forwardFlopsPerToken(int seq) {
+        double attention = 2.0 * 2 * layers * hidden * seq / 2.0; // QK^T and AV over a causal half on average
+        return layerFlopsPerToken() + headFlopsPerToken() + attention;
+    }
+
+    /** The decoder layers' projections (q, k, v, o, gate, up, down) for one token: 2 FLOPs per weight. */
+    public double layerFlopsPerToken() {
         long h = hidden;
-        long perLayer = 4 * h * h + 3 * h * intermediate;
-        double linear = 2.0 * (layers * perLayer + (long) vocab * h);
-        double attention = 2.0 * 2 * layers * h * seq / 2.0; // QK^T and AV over a causal half on average
-        return linear + attention;
+        return 2.0 * layers * (4 * h * h + 3 * h * intermediate);
+    }
+
+    /** The LM head for one token. */
+    public double headFlopsPerToken() {
+        return 2.0 * vocab * hidden;
     }
 }

@@ -4,24 +4,45 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-/** The machine's practical fp32 limit: 512×512 matmul GFLOP/s through the same engine, as pytorch_peer.py measures it. */
+/** The machine's practical fp32 limit, measured through the same engine. */
 public final class MatmulPeak {
+    /** [m, k] × [k, n] products timed by {@link #bestGflops}: pytorch_peer.py's square one and the benches' largest. */
+    private static final int[][] SHAPES = {{512, 512, 512}, {1024, 1024, 1024}, {2048, 512, 1376}, {2048, 512, 8192}};
+
     private MatmulPeak() {}
 
+    /** 512×512 matmul GFLOP/s, as pytorch_peer.py measures it (its "peak", so the two are comparable). */
     public static double gflops(NDManager parent) {
+        return gflops(parent, 512, 512, 512, 200);
+    }
+
+    /**
+     * The best GFLOP/s over square and bench-sized products (the largest of them run faster than 512×512): the
+     * rate {@link ComputeCeiling} divides by, so that its ceiling is an upper bound.
+     */
+    public static double bestGflops(NDManager parent) {
+        double best = 0;
+        for (int[] s : SHAPES) {
+            double flops = 2.0 * s[0] * s[1] * s[2];
+            int reps = (int) Math.max(5, Math.min(200, 3e10 / flops));
+            best = Math.max(best, gflops(parent, s[0], s[1], s[2], reps));
+        }
+        return best;
+    }
+
+    private static double gflops(NDManager parent, int rows, int inner, int cols, int reps) {
         try (NDManager m = parent.newSubManager()) {
-            NDArray a = m.randomNormal(new Shape(512, 512));
-            NDArray b = m.randomNormal(new Shape(512, 512));
+            NDArray a = m.randomNormal(new Shape(rows, inner));
+            NDArray b = m.randomNormal(new Shape(inner, cols));
             for (int i = 0; i < 5; i++) {
                 a.matMul(b).close();
             }
-            int reps = 200;
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
                 a.matMul(b).close();
             }
             double s = (System.nanoTime() - t0) / 1e9 / reps;
-            return 2.0 * 512 * 512 * 512 / s / 1e9;
+            return 2.0 * rows * inner * cols / s / 1e9;
         }
     }
 }

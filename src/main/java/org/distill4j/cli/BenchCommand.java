@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.distill4j.bench.BenchShape;
+import org.distill4j.bench.ComputeCeiling;
 import org.distill4j.bench.GenerateBench;
 import org.distill4j.bench.KdBench;
 import org.distill4j.bench.MatmulPeak;
@@ -43,11 +44,19 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    static void report(String workload, String shape, double tokS, double peak, Map<String, Double> peer) {
+    /**
+     * One JSON line: tok/s, the 512² matmul rate, the compute ceiling (tok/s at the best matmul rate, see
+     * {@link ComputeCeiling}) and, with a peer, its figure, our ratio to it and the largest ratio the ceiling allows.
+     */
+    static void report(String workload, String shape, double tokS, double peak, double flopsPerToken, double bestPeak,
+                       Map<String, Double> peer, String extra) {
         Double theirs = peer.get(workload + "/" + shape);
-        String line = String.format("{\"workload\":\"%s\",\"config\":\"%s\",\"tok_s\":%.0f,\"matmul_gflop_s\":%.1f%s}",
-                workload, shape, tokS, peak,
-                theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f", theirs, tokS / theirs));
+        double ceiling = ComputeCeiling.tokensPerSecond(flopsPerToken, bestPeak);
+        String line = String.format("{\"workload\":\"%s\",\"config\":\"%s\",\"tok_s\":%.0f%s,\"matmul_gflop_s\":%.1f,"
+                        + "\"best_matmul_gflop_s\":%.1f,\"ceiling_tok_s\":%.0f%s}",
+                workload, shape, tokS, extra, peak, bestPeak, ceiling,
+                theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f,\"ceiling_ratio\":%.2f",
+                        theirs, tokS / theirs, ceiling / theirs));
         System.out.println(line);
     }
 
@@ -59,12 +68,14 @@ public final class BenchCommand implements Runnable {
             Map<String, Double> peer = peer("generate");
             try (NDManager m = NDManager.newBaseManager()) {
                 double peak = MatmulPeak.gflops(m);
+                double best = MatmulPeak.bestGflops(m);
                 if (peer.containsKey("peak/")) {
                     System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", peak, peer.get("peak/"));
                 }
                 for (String s : shapes) {
                     BenchShape shape = BenchShape.byName(s);
-                    report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, peer);
+                    double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
+                    report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, flops, best, peer, "");
                 }
             }
             return 0;
@@ -91,14 +102,12 @@ public final class BenchCommand implements Runnable {
             Map<String, Double> peer = peer("train");
             try (NDManager m = NDManager.newBaseManager()) {
                 double peak = MatmulPeak.gflops(m);
+                double best = MatmulPeak.bestGflops(m);
                 for (String s : shapes) {
                     BenchShape shape = BenchShape.byName(s);
                     TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
-                    Double theirs = peer.get("train/" + s);
-                    System.out.printf("{\"workload\":\"train\",\"config\":\"%s\",\"tok_s\":%.0f,\"gflop_s\":%.1f,"
-                                    + "\"matmul_gflop_s\":%.1f,\"peak_fraction\":%.2f%s}%n",
-                            s, r.tokensPerSecond(), r.gflops(), peak, r.gflops() / peak,
-                            theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f", theirs, r.tokensPerSecond() / theirs));
+                    report("train", s, r.tokensPerSecond(), peak, ComputeCeiling.trainFlopsPerToken(shape), best, peer,
+                            String.format(",\"gflop_s\":%.1f,\"peak_fraction\":%.2f", r.gflops(), r.gflops() / peak));
                 }
             }
             return 0;
@@ -114,7 +123,9 @@ public final class BenchCommand implements Runnable {
             Map<String, Double> peer = peer("kd");
             try (NDManager m = NDManager.newBaseManager()) {
                 double peak = MatmulPeak.gflops(m);
-                report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)), peak, peer);
+                double best = MatmulPeak.bestGflops(m);
+                report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)), peak,
+                        ComputeCeiling.kdFlopsPerToken(), best, peer, "");
             }
             return 0;
         }

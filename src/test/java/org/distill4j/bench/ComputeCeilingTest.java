@@ -1,0 +1,48 @@
+package org.distill4j.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Map;
+import org.distill4j.lm.Transformer;
+import org.junit.jupiter.api.Test;
+
+class ComputeCeilingTest {
+    /** 2 FLOPs per weight of every 2-D projection of the model's own parameter list (an independent count). */
+    private static double layerFlopsFromParameters(BenchShape shape) {
+        double flops = 0;
+        for (Map.Entry<String, long[]> e : Transformer.parameterShapes(shape.config()).entrySet()) {
+            if (e.getKey().startsWith("model.layers.") && e.getValue().length == 2) {
+                flops += 2.0 * e.getValue()[0] * e.getValue()[1];
+            }
+        }
+        return flops;
+    }
+
+    @Test
+    void flopCountsMatchTheModelsParameters() {
+        for (BenchShape shape : new BenchShape[] {BenchShape.SMALL, BenchShape.MEDIUM}) {
+            assertThat(shape.layerFlopsPerToken()).isEqualTo(layerFlopsFromParameters(shape));
+            long[] embed = Transformer.parameterShapes(shape.config()).get("model.embed_tokens.weight");
+            assertThat(shape.headFlopsPerToken()).isEqualTo(2.0 * embed[0] * embed[1]);
+        }
+    }
+
+    @Test
+    void generationCountsThePrefillOnceAndTheHeadOnlyWhereItSamples() {
+        BenchShape s = BenchShape.SMALL;
+        // one prompt token, one new token: one pass of the layers and one of the head
+        assertThat(ComputeCeiling.generateFlopsPerToken(s, 1, 1)).isEqualTo(s.layerFlopsPerToken() + s.headFlopsPerToken());
+        // 16 + 64: the layers see 16 + 63 tokens, the head 64
+        double perToken = (79 * s.layerFlopsPerToken() + 64 * s.headFlopsPerToken()) / 64;
+        assertThat(ComputeCeiling.generateFlopsPerToken(s, 16, 64)).isCloseTo(perToken, within(1e-6 * perToken));
+    }
+
+    @Test
+    void trainingIsThreeForwardsAndKdAddsTheTeachersForward() {
+        double studentForward = BenchShape.SMALL.withVocab(8192).forwardFlopsPerToken(BenchShape.SEQ);
+        assertThat(ComputeCeiling.kdFlopsPerToken())
+                .isEqualTo(BenchShape.MEDIUM.forwardFlopsPerToken(BenchShape.SEQ) + 3 * studentForward);
+        assertThat(ComputeCeiling.tokensPerSecond(1e9, 100)).isEqualTo(100);
+    }
+}
