@@ -17,10 +17,16 @@ import org.distill4j.util.UserError;
  * ratio compares figures measured on the same machine at the same time.
  */
 public final class PytorchPeer {
+    /** Set by ./distill to the GLIBC_TUNABLES the user had before it added its own. */
+    private static final String USER_TUNABLES = "DISTILL_USER_GLIBC_TUNABLES";
+
     private PytorchPeer() {}
 
-    /** Returns tok/s (or GFLOP/s for "peak") keyed "workload/config" from the script's JSON lines. */
-    public static Map<String, Double> run(Path python, Path script, String... workloads) {
+    /**
+     * Returns tok/s (or GFLOP/s for "peak") keyed "workload/config" from the script's JSON lines. The peer runs with the malloc settings the user had before the
+     * launcher's own (see ./distill), as `python pytorch_peer.py` would, unless {@code sameMalloc}.
+     */
+    public static Map<String, Double> run(Path python, Path script, boolean sameMalloc, String... workloads) {
         if (!Files.isRegularFile(script)) {
             throw new UserError(script + ": peer script not found");
         }
@@ -30,7 +36,16 @@ public final class PytorchPeer {
         cmd.addAll(java.util.List.of(workloads));
         Map<String, Double> out = new LinkedHashMap<>();
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            String userTunables = System.getenv(USER_TUNABLES);
+            if (!sameMalloc && userTunables != null) {
+                if (userTunables.isEmpty()) {
+                    pb.environment().remove("GLIBC_TUNABLES");
+                } else {
+                    pb.environment().put("GLIBC_TUNABLES", userTunables);
+                }
+            }
+            Process p = pb.start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.distill4j.bench.BenchShape;
 import org.distill4j.bench.ComputeCeiling;
+import org.distill4j.bench.GemmFloor;
 import org.distill4j.bench.GenerateBench;
 import org.distill4j.bench.KdBench;
 import org.distill4j.bench.MatmulPeak;
@@ -39,8 +40,12 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--reps", defaultValue = "2", description = "Timed repetitions (best is reported). Default: ${DEFAULT-VALUE}.")
         int reps;
 
+        @Option(names = "--peer-same-malloc", description = "Run the peer with the launcher's malloc settings too "
+                + "(by default it runs with yours, as `python pytorch_peer.py` would).")
+        boolean peerSameMalloc;
+
         Map<String, Double> peer(String workload) {
-            return peerPython == null ? Map.of() : PytorchPeer.run(peerPython, peerScript, "peak", workload);
+            return peerPython == null ? Map.of() : PytorchPeer.run(peerPython, peerScript, peerSameMalloc, "peak", workload);
         }
     }
 
@@ -75,7 +80,13 @@ public final class BenchCommand implements Runnable {
                 for (String s : shapes) {
                     BenchShape shape = BenchShape.byName(s);
                     double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
-                    report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, flops, best, peer, "");
+                    double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
+                    double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
+                            GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
+                    Double theirs = peer.get("generate/" + s);
+                    report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, flops, best, peer,
+                            String.format(",\"gemm_floor_tok_s\":%.0f%s", floor,
+                                    theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs)));
                 }
             }
             return 0;

@@ -45,4 +45,16 @@ class ComputeCeilingTest {
                 .isEqualTo(BenchShape.MEDIUM.forwardFlopsPerToken(BenchShape.SEQ) + 3 * studentForward);
         assertThat(ComputeCeiling.tokensPerSecond(1e9, 100)).isEqualTo(100);
     }
+
+    @Test
+    void theGemmFloorTimesExactlyTheProductsTheCeilingCounts() {
+        for (BenchShape shape : new BenchShape[] {BenchShape.SMALL, BenchShape.MEDIUM}) {
+            double flops = 0;
+            for (GemmFloor.Gemm g : GemmFloor.generate(shape, 64, 16, 64)) {
+                flops += g.count() * 2.0 * g.m() * g.k() * g.n();
+            }
+            double expected = 64 * 64 * ComputeCeiling.generateFlopsPerToken(shape, 16, 64);
+            assertThat(flops).isCloseTo(expected, within(1e-9 * expected));
+        }
+    }
 }
