@@ -369,10 +369,10 @@ public final class TeacherHackingLab {
         });
         List<String> train = new ArrayList<>();
         List<String> val = new ArrayList<>();
-        List<String> all = readUserPrompts(inputs.prompts());
+        List<String> all = readPrompts(inputs.prompts());
         if (inputs.valPrompts() != null) {
             train.addAll(all);
-            val.addAll(readUserPrompts(inputs.valPrompts()));
+            val.addAll(readPrompts(inputs.valPrompts()));
         } else {
             for (String p : all) {
                 (heldOut(p, inputs.valFraction()) ? val : train).add(p);
@@ -383,7 +383,7 @@ public final class TeacherHackingLab {
                         + "; give --val-prompts FILE or another fraction");
             }
         }
-        List<String> sftPrompts = inputs.sftPrompts() != null ? readUserPrompts(inputs.sftPrompts()) : train;
+        List<String> sftPrompts = inputs.sftPrompts() != null ? readPrompts(inputs.sftPrompts()) : train;
         int context = Integer.MAX_VALUE;
         List<Path> checkpoints = new ArrayList<>(List.of(inputs.oracle()));
         if (inputs.modelsGiven()) {
@@ -434,7 +434,8 @@ public final class TeacherHackingLab {
         return (h >>> 11) * 0x1.0p-53 < fraction;
     }
 
-    private static List<String> readUserPrompts(Path file) {
+    /** The "prompt" of every line; a blank prompt or an empty file is an error naming the file (and line). */
+    private static List<String> readPrompts(Path file) {
         List<String> out = new ArrayList<>();
         for (Jsonl.Line l : Jsonl.read(file)) {
             String p = l.text(file, "prompt");
@@ -467,14 +468,6 @@ public final class TeacherHackingLab {
             rows.add(r);
         }
         Jsonl.write(file, rows);
-    }
-
-    private static List<String> readPrompts(Path file) {
-        List<String> out = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.read(file)) {
-            out.add(l.text(file, "prompt"));
-        }
-        return out;
     }
 
     // ---------------------------------------------------------------- stage 2
