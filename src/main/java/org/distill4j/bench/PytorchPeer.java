@@ -23,8 +23,9 @@ public final class PytorchPeer {
     private PytorchPeer() {}
 
     /**
-     * Returns tok/s (or GFLOP/s for "peak") keyed "workload/config" from the script's JSON lines. The peer runs with the malloc settings the user had before the
-     * launcher's own (see ./distill), as `python pytorch_peer.py` would, unless {@code sameMalloc}.
+     * Returns tok/s (or GFLOP/s for "peak") keyed "workload/config" from the script's JSON lines. The peer runs
+     * with the malloc settings the user had before the launcher's own (see ./distill), as `python pytorch_peer.py`
+     * would, unless {@code sameMalloc}.
      */
     public static Map<String, Double> run(Path python, Path script, boolean sameMalloc, String... workloads) {
         if (!Files.isRegularFile(script)) {
