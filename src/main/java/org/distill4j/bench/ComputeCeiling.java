@@ -2,7 +2,7 @@ package org.distill4j.bench;
 
 /**
  * The fastest any implementation could run a bench workload on this machine: the workload's matmul FLOPs per
- * token divided by the best fp32 matmul rate measured in the same run ({@link MatmulPeak#bestGflops}). Only the
+ * token divided by the best fp32 matmul rate measured in the same run ({@link MatmulPeak.Rates#best}). Only the
  * matmuls are counted (norms, softmax, the KL's passes over the vocabulary, the optimizer and attention in
  * decoding are taken as free), so the FLOPs are a lower bound and the ceiling an upper bound: a speed target
  * above it cannot be met on this hardware by any software that does the same arithmetic.

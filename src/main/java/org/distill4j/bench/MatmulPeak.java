@@ -6,28 +6,28 @@ import ai.djl.ndarray.types.Shape;
 
 /** The machine's practical fp32 limit, measured through the same engine. */
 public final class MatmulPeak {
-    /** [m, k] × [k, n] products timed by {@link #bestGflops}: pytorch_peer.py's square one and the benches' largest. */
-    private static final int[][] SHAPES = {{512, 512, 512}, {1024, 1024, 1024}, {2048, 512, 1376}, {2048, 512, 8192}};
+    /** Bench-sized [m, k] × [k, n] products timed besides the square one: the largest run faster than 512×512. */
+    private static final int[][] LARGER = {{1024, 1024, 1024}, {2048, 512, 1376}, {2048, 512, 8192}};
+
+    /**
+     * @param square the 512×512 matmul GFLOP/s, as pytorch_peer.py measures it (its "peak", so the two are comparable)
+     * @param best   the best GFLOP/s over that and the bench-sized products: the rate {@link ComputeCeiling} divides by,
+     *               so that its ceiling is an upper bound
+     */
+    public record Rates(double square, double best) {}
 
     private MatmulPeak() {}
 
-    /** 512×512 matmul GFLOP/s, as pytorch_peer.py measures it (its "peak", so the two are comparable). */
-    public static double gflops(NDManager parent) {
-        return gflops(parent, 512, 512, 512, 200);
-    }
-
-    /**
-     * The best GFLOP/s over square and bench-sized products (the largest of them run faster than 512×512): the
-     * rate {@link ComputeCeiling} divides by, so that its ceiling is an upper bound.
-     */
-    public static double bestGflops(NDManager parent) {
-        double best = 0;
-        for (int[] s : SHAPES) {
+    /** Times the square product once and the larger ones after it. */
+    public static Rates measure(NDManager parent) {
+        double square = gflops(parent, 512, 512, 512, 200);
+        double best = square;
+        for (int[] s : LARGER) {
             double flops = 2.0 * s[0] * s[1] * s[2];
             int reps = (int) Math.max(5, Math.min(200, 3e10 / flops));
             best = Math.max(best, gflops(parent, s[0], s[1], s[2], reps));
         }
-        return best;
+        return new Rates(square, best);
     }
 
     private static double gflops(NDManager parent, int rows, int inner, int cols, int reps) {

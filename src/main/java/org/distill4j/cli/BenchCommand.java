@@ -72,8 +72,9 @@ public final class BenchCommand implements Runnable {
         public Integer call() {
             Map<String, Double> peer = peer("generate");
             try (NDManager m = NDManager.newBaseManager()) {
-                double peak = MatmulPeak.gflops(m);
-                double best = MatmulPeak.bestGflops(m);
+                MatmulPeak.Rates rates = MatmulPeak.measure(m);
+                double peak = rates.square();
+                double best = rates.best();
                 if (peer.containsKey("peak/")) {
                     System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", peak, peer.get("peak/"));
                 }
@@ -112,8 +113,9 @@ public final class BenchCommand implements Runnable {
             }
             Map<String, Double> peer = peer("train");
             try (NDManager m = NDManager.newBaseManager()) {
-                double peak = MatmulPeak.gflops(m);
-                double best = MatmulPeak.bestGflops(m);
+                MatmulPeak.Rates rates = MatmulPeak.measure(m);
+                double peak = rates.square();
+                double best = rates.best();
                 for (String s : shapes) {
                     BenchShape shape = BenchShape.byName(s);
                     TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
@@ -133,8 +135,9 @@ public final class BenchCommand implements Runnable {
         public Integer call() {
             Map<String, Double> peer = peer("kd");
             try (NDManager m = NDManager.newBaseManager()) {
-                double peak = MatmulPeak.gflops(m);
-                double best = MatmulPeak.bestGflops(m);
+                MatmulPeak.Rates rates = MatmulPeak.measure(m);
+                double peak = rates.square();
+                double best = rates.best();
                 report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)), peak,
                         ComputeCeiling.kdFlopsPerToken(), best, peer, "");
             }
