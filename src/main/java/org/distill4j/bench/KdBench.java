@@ -3,13 +3,14 @@ package org.distill4j.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
 import org.distill4j.lm.Transformer;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.ForwardKl;
-import org.distill4j.loss.Reduction;
+import org.distill4j.loss.ChunkedHeadLoss;
 import org.distill4j.train.AdamW;
 import org.distill4j.train.AdamWConfig;
 
@@ -34,7 +35,7 @@ public final class KdBench {
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = rng.nextInt(vocab);
             }
-            DistillationLoss loss = new DistillationLoss(new ForwardKl(), 1.0);
+            ChunkedHeadLoss loss = new ChunkedHeadLoss(new DistillationLoss(new ForwardKl(), 1.0), ChunkedHeadLoss.rowsFor(vocab));
             float[] ones = new float[b * t];
             java.util.Arrays.fill(ones, 1f);
             for (int i = 0; i < warmup; i++) {
@@ -48,15 +49,26 @@ public final class KdBench {
         }
     }
 
-    private static void step(Transformer teacher, Transformer student, AdamW opt, DistillationLoss loss, long[] ids,
+    /**
+     * One step as {@code ./distill kd} takes it (KdObjective): the teacher's final hidden states without
+     * gradient, then both heads and the divergence block by block ({@link ChunkedHeadLoss}), backward, AdamW.
+     */
+    private static void step(Transformer teacher, Transformer student, AdamW opt, ChunkedHeadLoss loss, long[] ids,
                              float[] ones, int b, int t) {
+        int vocab = student.config().vocabSize();
         try (NDManager m = student.manager().newSubManager()) {
             NDArray input = m.create(ids, new Shape(b, t));
-            NDArray teacherLogits = teacher.forward(input, null, null, null);
+            NDArray teacherHidden = teacher.hidden(input, null, null, null).reshape(b * t, -1);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray studentLogits = student.forward(input, null, null, null);
-                NDArray mask = m.create(ones, new Shape(b, t));
-                gc.backward(Reduction.TOKEN_MEAN.reduce(loss.perToken(studentLogits, teacherLogits, mask), mask));
+                NDArray hidden = student.hidden(input, null, null, null).reshape(b * t, -1);
+                NDArray weights = m.create(ones, new Shape(b * t));
+                ChunkedHeadLoss.TeacherRows rows = (from, to, block) -> {
+                    NDArray h = teacherHidden.get(new NDIndex(from + ":" + to));
+                    h.attach(block);
+                    return new ChunkedHeadLoss.TeacherBlock(teacher.logits(h).expandDims(0), null);
+                };
+                // token mean: every position weighs 1 / (b·t)
+                gc.backward(loss.compute(hidden, student.headWeight(), vocab, rows, weights, null, 0, 1.0 / (b * t), 0).objective());
             }
         }
         opt.step(1e-4);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
 import org.distill4j.lm.Transformer;
+import org.distill4j.loss.ChunkedHeadLoss;
 import org.distill4j.train.AdamW;
 import org.distill4j.train.AdamWConfig;
 
@@ -85,11 +86,15 @@ public final class TrainBench {
             System.arraycopy(tokens, r * (t + 1), input, r * t, t);
             System.arraycopy(tokens, r * (t + 1) + 1, labels, r * t, t);
         }
+        int vocab = model.config().vocabSize();
         try (NDManager m = model.manager().newSubManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray logits = model.forward(m.create(input, new Shape(b, t)), null, null, null);
-            NDArray logp = logits.logSoftmax(2).gather(m.create(labels, new Shape(b, t, 1)), 2);
-            gc.backward(logp.mean().neg());
+            // the SFT objective's loss: head and cross-entropy block by block (ChunkedHeadLoss), mean over positions
+            NDArray hidden = model.hidden(m.create(input, new Shape(b, t)), null, null, null).reshape(b * t, -1);
+            float[] ones = new float[b * t];
+            java.util.Arrays.fill(ones, 1f);
+            gc.backward(new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(vocab)).compute(hidden, model.headWeight(), vocab, null,
+                    m.create(ones, new Shape(b * t)), m.create(labels, new Shape(b * t)), 1.0, 1.0 / (b * t), 0).objective());
         }
         opt.step(1e-4);
         opt.zeroGradients();

@@ -2,6 +2,7 @@ package org.distill4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -13,6 +14,7 @@ import org.distill4j.bench.KdBench;
 import org.distill4j.bench.MatmulPeak;
 import org.distill4j.bench.PytorchPeer;
 import org.distill4j.bench.TrainBench;
+import org.distill4j.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,17 +46,44 @@ public final class BenchCommand implements Runnable {
                 + "(by default it runs with yours, as `python pytorch_peer.py` would).")
         boolean peerSameMalloc;
 
+        @Option(names = "--rounds", defaultValue = "1", description = "Alternate the peer and distill4j this many times and "
+                + "also print the median of the rounds' ratios (this VM's speed drifts by 20 %% between minutes). Default: ${DEFAULT-VALUE}.")
+        int rounds;
+
         Map<String, Double> peer(String workload) {
             return peerPython == null ? Map.of() : PytorchPeer.run(peerPython, peerScript, peerSameMalloc, "peak", workload);
+        }
+
+        /** Runs {@code round} {@link #rounds} times; with a peer and more than one round, prints each shape's median ratio. */
+        int inRounds(String workload, java.util.function.Function<Map<String, Double>, Map<String, Double>> round) {
+            if (rounds < 1) {
+                throw new UserError("--rounds: must be >= 1, got " + rounds);
+            }
+            Map<String, List<Double>> ratios = new java.util.LinkedHashMap<>();
+            for (int r = 0; r < rounds; r++) {
+                round.apply(peer(workload)).forEach((shape, ratio) -> ratios.computeIfAbsent(shape, k -> new ArrayList<>()).add(ratio));
+            }
+            if (rounds > 1 && peerPython != null) {
+                ratios.forEach((shape, list) -> {
+                    List<Double> sorted = list.stream().sorted().toList();
+                    int n = sorted.size();
+                    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+                    System.out.printf("{\"workload\":\"%s\",\"config\":\"%s\",\"rounds\":%d,\"median_ratio\":%.2f,\"ratios\":%s}%n",
+                            workload, shape, n, median, list.stream().map(x -> String.format("%.2f", x)).toList());
+                });
+            }
+            return 0;
         }
     }
 
     /**
      * One JSON line: tok/s, the 512² matmul rate, the compute ceiling (tok/s at the best matmul rate, see
      * {@link ComputeCeiling}) and, with a peer, its figure, our ratio to it and the largest ratio the ceiling allows.
+     *
+     * @return the ratio to the peer, NaN without one
      */
-    static void report(String workload, String shape, double tokS, double peak, double flopsPerToken, double bestPeak,
-                       Map<String, Double> peer, String extra) {
+    static double report(String workload, String shape, double tokS, double peak, double flopsPerToken, double bestPeak,
+                         Map<String, Double> peer, String extra) {
         Double theirs = peer.get(workload + "/" + shape);
         double ceiling = ComputeCeiling.tokensPerSecond(flopsPerToken, bestPeak);
         String line = String.format("{\"workload\":\"%s\",\"config\":\"%s\",\"tok_s\":%.0f%s,\"matmul_gflop_s\":%.1f,"
@@ -63,6 +92,7 @@ public final class BenchCommand implements Runnable {
                 theirs == null ? "" : String.format(",\"pytorch_tok_s\":%.0f,\"ratio\":%.2f,\"ceiling_ratio\":%.2f",
                         theirs, tokS / theirs, ceiling / theirs));
         System.out.println(line);
+        return theirs == null ? Double.NaN : tokS / theirs;
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -70,27 +100,29 @@ public final class BenchCommand implements Runnable {
     static final class Generate extends PeerOptions implements Callable<Integer> {
         @Override
         public Integer call() {
-            Map<String, Double> peer = peer("generate");
-            try (NDManager m = NDManager.newBaseManager()) {
-                MatmulPeak.Rates rates = MatmulPeak.measure(m);
-                double peak = rates.square();
-                double best = rates.best();
-                if (peer.containsKey("peak/")) {
-                    System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", peak, peer.get("peak/"));
+            return inRounds("generate", peer -> {
+                Map<String, Double> ratios = new java.util.LinkedHashMap<>();
+                try (NDManager m = NDManager.newBaseManager()) {
+                    MatmulPeak.Rates rates = MatmulPeak.measure(m);
+                    double peak = rates.square();
+                    double best = rates.best();
+                    if (peer.containsKey("peak/")) {
+                        System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", peak, peer.get("peak/"));
+                    }
+                    for (String s : shapes) {
+                        BenchShape shape = BenchShape.byName(s);
+                        double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
+                        double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
+                        double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
+                                GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
+                        Double theirs = peer.get("generate/" + s);
+                        ratios.put(s, report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, flops, best, peer,
+                                String.format(",\"gemm_floor_tok_s\":%.0f%s", floor,
+                                        theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs))));
+                    }
                 }
-                for (String s : shapes) {
-                    BenchShape shape = BenchShape.byName(s);
-                    double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
-                    double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
-                    double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
-                            GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
-                    Double theirs = peer.get("generate/" + s);
-                    report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, flops, best, peer,
-                            String.format(",\"gemm_floor_tok_s\":%.0f%s", floor,
-                                    theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs)));
-                }
-            }
-            return 0;
+                return ratios;
+            });
         }
     }
 
@@ -111,19 +143,21 @@ public final class BenchCommand implements Runnable {
                 }
                 return 0;
             }
-            Map<String, Double> peer = peer("train");
-            try (NDManager m = NDManager.newBaseManager()) {
-                MatmulPeak.Rates rates = MatmulPeak.measure(m);
-                double peak = rates.square();
-                double best = rates.best();
-                for (String s : shapes) {
-                    BenchShape shape = BenchShape.byName(s);
-                    TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
-                    report("train", s, r.tokensPerSecond(), peak, ComputeCeiling.trainFlopsPerToken(shape), best, peer,
-                            String.format(",\"gflop_s\":%.1f,\"peak_fraction\":%.2f", r.gflops(), r.gflops() / peak));
+            return inRounds("train", peer -> {
+                Map<String, Double> ratios = new java.util.LinkedHashMap<>();
+                try (NDManager m = NDManager.newBaseManager()) {
+                    MatmulPeak.Rates rates = MatmulPeak.measure(m);
+                    double peak = rates.square();
+                    double best = rates.best();
+                    for (String s : shapes) {
+                        BenchShape shape = BenchShape.byName(s);
+                        TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
+                        ratios.put(s, report("train", s, r.tokensPerSecond(), peak, ComputeCeiling.trainFlopsPerToken(shape), best, peer,
+                                String.format(",\"gflop_s\":%.1f,\"peak_fraction\":%.2f", r.gflops(), r.gflops() / peak)));
+                    }
                 }
-            }
-            return 0;
+                return ratios;
+            });
         }
     }
 
@@ -133,15 +167,13 @@ public final class BenchCommand implements Runnable {
     static final class Kd extends PeerOptions implements Callable<Integer> {
         @Override
         public Integer call() {
-            Map<String, Double> peer = peer("kd");
-            try (NDManager m = NDManager.newBaseManager()) {
-                MatmulPeak.Rates rates = MatmulPeak.measure(m);
-                double peak = rates.square();
-                double best = rates.best();
-                report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)), peak,
-                        ComputeCeiling.kdFlopsPerToken(), best, peer, "");
-            }
-            return 0;
+            return inRounds("kd", peer -> {
+                try (NDManager m = NDManager.newBaseManager()) {
+                    MatmulPeak.Rates rates = MatmulPeak.measure(m);
+                    return Map.of("medium->small", report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)),
+                            rates.square(), ComputeCeiling.kdFlopsPerToken(), rates.best(), peer, ""));
+                }
+            });
         }
     }
 }

@@ -147,6 +147,12 @@ public final class LanguageModel implements AutoCloseable {
      * response tokens go through the LM head.
      */
     public static ResponseLogits responseLogits(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
+        ResponseHidden h = responseHidden(model, m, prompts, responses);
+        return new ResponseLogits(model.logits(h.hidden()), h.targets(), h.mask());
+    }
+
+    /** {@link ResponseHidden} of prompt + response rows (right-padded); differentiable, like {@link #responseLogits}. */
+    public static ResponseHidden responseHidden(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
         int b = prompts.size();
         List<long[]> rows = new ArrayList<>(b);
         int r = 0;
@@ -176,9 +182,18 @@ public final class LanguageModel implements AutoCloseable {
         NDArray hidden = model.hidden(ids, null, null, null);
         long h = hidden.getShape().get(2);
         NDArray index = m.create(from, new Shape(b, r, 1)).broadcast(new Shape(b, r, h));
-        NDArray logits = model.logits(hidden.gather(index, 1));
-        return new ResponseLogits(logits, m.create(target, new Shape(b, r)), m.create(valid, new Shape(b, r)));
+        return new ResponseHidden(hidden.gather(index, 1), m.create(target, new Shape(b, r)), m.create(valid, new Shape(b, r)));
     }
+
+    /**
+     * The final hidden states at the positions that predict each response token, before the LM head (for
+     * losses that apply the head themselves, block by block: {@link org.distill4j.loss.ChunkedHeadLoss}).
+     *
+     * @param hidden  [B, R, H]
+     * @param targets [B, R] int64 response tokens (0 past a row's end)
+     * @param mask    [B, R] float: 1 for real response positions, 0 for padding
+     */
+    public record ResponseHidden(NDArray hidden, NDArray targets, NDArray mask) {}
 
     /** log p of each response token given its prompt [B, R] (0 past a row's end); differentiable. */
     public static NDArray responseLogProbs(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {

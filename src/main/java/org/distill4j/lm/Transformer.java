@@ -277,8 +277,12 @@ public final class Transformer implements AutoCloseable {
 
     /** Logits [.., V] from hidden states [.., H]. */
     public NDArray logits(NDArray hidden) {
-        NDArray head = config.tieWordEmbeddings() ? p("model.embed_tokens.weight") : p("lm_head.weight");
-        return linear(hidden, head, null);
+        return linear(hidden, headWeight(), null);
+    }
+
+    /** The LM head's weight [V, H]: the tied embedding, or lm_head.weight. */
+    public NDArray headWeight() {
+        return config.tieWordEmbeddings() ? p("model.embed_tokens.weight") : p("lm_head.weight");
     }
 
     /** Full forward: logits [B, T, V]. */

@@ -88,6 +88,35 @@ public record Diagnostics(double forwardKl, double reverseKl, double teacherMass
         }
     }
 
+    /**
+     * The diagnostics of several disjoint sets of positions (e.g. blocks of rows) as one: each metric is a
+     * mean over tokens, so the parts are weighted by their token counts. All parts must share k.
+     */
+    public static Diagnostics combine(java.util.List<Diagnostics> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to combine");
+        }
+        int k = parts.get(0).k();
+        double tokens = 0;
+        double[] sums = new double[6];
+        for (Diagnostics d : parts) {
+            if (d.k() != k) {
+                throw new IllegalArgumentException("cannot combine diagnostics with k " + k + " and " + d.k());
+            }
+            if (d.tokens() == 0) {
+                continue; // its means are 0 by convention, not measurements
+            }
+            double[] v = {d.forwardKl(), d.reverseKl(), d.teacherMassOnStudentTopK(), d.studentMassOnTeacherTopK(),
+                d.teacherTopKMass(), d.topKOverlap()};
+            for (int i = 0; i < v.length; i++) {
+                sums[i] += v[i] * d.tokens();
+            }
+            tokens += d.tokens();
+        }
+        double div = tokens == 0 ? 1 : tokens;
+        return new Diagnostics(sums[0] / div, sums[1] / div, sums[2] / div, sums[3] / div, sums[4] / div, sums[5] / div, tokens, k);
+    }
+
     /** The metrics under {@code prefix} (e.g. "kd/"), NaN entries left out, for a metrics row. */
     public Map<String, Double> metrics(String prefix) {
         Map<String, Double> out = new LinkedHashMap<>();

@@ -15,7 +15,7 @@ import ai.djl.ndarray.types.Shape;
  * <p>Gradients flow into the student logits only. Results belong to the student logits' manager and
  * must live until backward(), so run each step inside its own sub-manager. Temporaries are released
  * before returning; what backward needs is kept alive by autograd itself (for JSD on [B, T, V] that is
- * still several [B, T, V] tensors, so chunk long sequences with a large vocabulary).
+ * still several [B, T, V] tensors: the training verbs go through {@link ChunkedHeadLoss}, which keeps none).
  *
  * <p>NaN safety: positions with mask 0 have their logits replaced by zeros before anything else, so
  * padding rows of garbage (all −∞ or NaN, e.g. from fully masked attention) can neither make the loss

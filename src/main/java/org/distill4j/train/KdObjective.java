@@ -12,6 +12,7 @@ import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.lm.Transformer;
+import org.distill4j.loss.ChunkedHeadLoss;
 import org.distill4j.loss.Diagnostics;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.Reduction;
@@ -175,43 +176,21 @@ public final class KdObjective implements Objective {
                 truncated++;
             }
         }
-        LanguageModel.ResponseLogits s = LanguageModel.responseLogits(student, m, prompts, responses);
-        NDArray studentLogits = common(s.logits());
-        NDArray perToken;
-        Diagnostics d = null;
+        LanguageModel.ResponseHidden s = LanguageModel.responseHidden(student, m, prompts, responses);
+        int b = batch.size();
+        int r = (int) s.mask().getShape().get(1);
+        ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, prompts, responses, r);
         boolean diagnose = step % diagnosticsEvery == 0;
-        if (teacherCache != null) {
-            int[] ids = new int[batch.size()];
-            for (int i = 0; i < ids.length; i++) {
-                Integer id = cacheIndex.get(batch.get(i));
-                if (id == null) {
-                    throw new IllegalStateException("a batch example is not in the teacher cache");
-                }
-                ids[i] = id;
-            }
-            SparseTeacher.Tensors cached = teacherCache.tensors(m, ids, (int) studentLogits.getShape().get(1));
-            perToken = loss.perToken(studentLogits, cached, s.mask());
-            if (diagnose) {
-                d = Diagnostics.of(studentLogits, cached, s.mask());
-            }
-        } else {
-            NDArray teacherLogits = denseRows != null ? denseTeacher(m, batch, (int) studentLogits.getShape().get(1))
-                    : common(LanguageModel.responseLogits(teacher, m, prompts, responses).logits()).stopGradient();
-            perToken = topK > 0
-                    ? loss.perToken(studentLogits, SparseTeacher.tensorsFromLogits(teacherLogits, Math.min(topK, vocab), loss.temperature()), s.mask())
-                    : loss.perToken(studentLogits, teacherLogits, s.mask());
-            if (diagnose) {
-                d = Diagnostics.of(studentLogits, teacherLogits, s.mask(), Math.min(topK > 0 ? topK : 8, vocab), 1.0);
-            }
-        }
-        NDArray value = Reduction.SUM.reduce(perToken, s.mask());
+        int diagnosticsK = teacherCache != null ? teacherCache.k() : Math.min(topK > 0 ? topK : 8, vocab);
+        ChunkedHeadLoss.Result result = new ChunkedHeadLoss(loss, ChunkedHeadLoss.rowsFor(vocab)).compute(
+                s.hidden().reshape(b * r, -1), student.headWeight(), vocab, teacherRows, s.mask().reshape(b * r),
+                ceWeight > 0 ? s.targets().reshape(b * r) : null, ceWeight, 1.0 / stepTokens, diagnose ? diagnosticsK : 0);
         Map<String, Double> extra = new LinkedHashMap<>();
         if (ceWeight > 0) {
-            NDArray ce = s.targetLogProbs().sum().neg();
-            extra.put("ce", ce.toFloatArray()[0] / Math.max(1.0, length));
-            value = value.add(ce.mul(ceWeight));
+            extra.put("ce", result.nll() / Math.max(1.0, length));
         }
-        extra.put("kd_loss_tok", value.toFloatArray()[0] / Math.max(1.0, length));
+        extra.put("kd_loss_tok", (result.divergence() + ceWeight * result.nll()) / Math.max(1.0, length));
+        Diagnostics d = result.diagnostics();
         if (d != null) {
             extra.put("fkl_tok", d.forwardKl());
             extra.put("rkl_tok", d.reverseKl());
@@ -223,11 +202,63 @@ public final class KdObjective implements Objective {
         }
         extra.put("response_len", length / batch.size());
         extra.put("truncation_rate", truncated / (double) batch.size());
-        return new Loss(value.div(stepTokens), tokens, extra);
+        return new Loss(result.objective(), tokens, extra);
+    }
+
+    /**
+     * The teacher's side of the micro-batch's B·R response positions, block by block: the top-k cache, the
+     * precomputed log-probabilities, or the live teacher's head over its final hidden states (run once here,
+     * without gradient); reduced to its top-k when {@code topK} > 0.
+     */
+    private ChunkedHeadLoss.TeacherRows teacherRows(NDManager m, List<Example> batch, List<long[]> prompts,
+                                                    List<long[]> responses, int r) {
+        int b = batch.size();
+        if (teacherCache != null) {
+            int[] ids = new int[b];
+            for (int i = 0; i < ids.length; i++) {
+                Integer id = cacheIndex.get(batch.get(i));
+                if (id == null) {
+                    throw new IllegalStateException("a batch example is not in the teacher cache");
+                }
+                ids[i] = id;
+            }
+            SparseTeacher.Tensors cached = teacherCache.tensors(m, ids, r);
+            NDArray indices = cached.indices().reshape(b * r, -1);
+            NDArray logProbs = cached.logProbs().reshape(b * r, -1);
+            return (from, to, block) -> new ChunkedHeadLoss.TeacherBlock(null, new SparseTeacher.Tensors(
+                    rowsOf(indices, from, to, block).expandDims(0), rowsOf(logProbs, from, to, block).expandDims(0),
+                    cached.vocabSize(), cached.temperature()));
+        }
+        NDArray flat;
+        boolean hidden = denseRows == null;
+        if (hidden) {
+            LanguageModel.ResponseHidden t = LanguageModel.responseHidden(teacher, m, prompts, responses);
+            flat = t.hidden().stopGradient().reshape(b * r, -1);
+        } else {
+            flat = denseTeacher(m, batch, r).reshape(b * r, vocab);
+        }
+        return (from, to, block) -> {
+            NDArray rows = rowsOf(flat, from, to, block);
+            NDArray logits = (hidden ? commonVocab(teacher.logits(rows)) : rows).expandDims(0);
+            return new ChunkedHeadLoss.TeacherBlock(logits,
+                    topK > 0 ? SparseTeacher.tensorsFromLogits(logits, Math.min(topK, vocab), loss.temperature()) : null);
+        };
+    }
+
+    /** Rows [from, to) of a [N, ..] array, owned by {@code block}. */
+    private static NDArray rowsOf(NDArray a, int from, int to, NDManager block) {
+        NDArray rows = a.get(new ai.djl.ndarray.index.NDIndex(from + ":" + to));
+        rows.attach(block);
+        return rows;
     }
 
     private NDArray common(NDArray logits) {
         return logits.getShape().get(2) == vocab ? logits : logits.get(":, :, :" + vocab);
+    }
+
+    /** [N, V'] logits cut to the common vocabulary. */
+    private NDArray commonVocab(NDArray logits) {
+        return logits.getShape().get(1) == vocab ? logits : logits.get(":, :" + vocab);
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.lm.Transformer;
+import org.distill4j.loss.ChunkedHeadLoss;
 
 /**
  * Supervised fine-tuning: cross-entropy on response tokens only, averaged over all response tokens
@@ -51,12 +52,21 @@ public final class SftObjective implements Objective {
             }
         }
         List<Example> b = batch(step, micro);
-        NDArray logp = logProbs(m, b);
         long tokens = 0;
+        List<long[]> prompts = new ArrayList<>(b.size());
+        List<long[]> responses = new ArrayList<>(b.size());
         for (Example e : b) {
             tokens += e.length();
+            prompts.add(e.prompt());
+            responses.add(e.response());
         }
-        return new Loss(logp.sum().neg().div(stepTokens), tokens, Map.of());
+        // the head and the cross-entropy block by block: no [B, R, V] logits kept for backward
+        LanguageModel.ResponseHidden h = LanguageModel.responseHidden(model, m, prompts, responses);
+        long n = h.mask().size();
+        int vocab = model.config().vocabSize();
+        NDArray loss = new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(vocab)).compute(h.hidden().reshape(n, -1), model.headWeight(),
+                vocab, null, h.mask().reshape(n), h.targets().reshape(n), 1.0, 1.0 / stepTokens, 0).objective();
+        return new Loss(loss, tokens, Map.of());
     }
 
     private NDArray logProbs(NDManager m, List<Example> b) {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * can beat). A model below the midpoint between them has learned context-dependent structure; the
  * rule check then confirms that its samples are well-formed sentences of the language (templates, verbs of the
  * noun's class, connectives, distinct nouns); which prompt items they describe is the harder part of the
- * task (copying), which a model this small does not learn in a unit test's budget.
+ * task (copying), which the second test checks on a copy task.
  */
 class SftLearnsTheTaskTest {
     @TempDir
@@ -65,11 +65,9 @@ class SftLearnsTheTaskTest {
 
         try (NDManager m = NDManager.newBaseManager();
              Tokenizer tok = Tokenizer.load(tokFile);
-             Transformer model = Transformer.random(ModelConfig.llama(task.vocabulary().size() + 4, 64, 128, 2, 4, 2, 128, true,
-                     WordLevelTokenizer.BOS_ID, WordLevelTokenizer.EOS_ID, WordLevelTokenizer.PAD_ID), m, 7)) {
-            PromptTemplate template = new PromptTemplate(tok, WordLevelTokenizer.EOS_ID);
-            List<Example> trainSet = train.stream().map(p -> template.example(p[0], p[1])).toList();
-            List<Example> valSet = val.stream().map(p -> template.example(p[0], p[1])).toList();
+             Transformer model = newModel(task, m)) {
+            List<Example> trainSet = examples(tok, train);
+            List<Example> valSet = examples(tok, val);
             long before = wellFormed(task, model, tok, valSet);
             SftObjective objective = new SftObjective(model, trainSet, valSet, 32, 1, 3);
             Trainer.Result r = new Trainer(model, new TrainConfig(700, 1, 3e-3, 3e-4, 30, 0.01, 1.0, 700, 1000, 100, 3, 5),
@@ -84,6 +82,74 @@ class SftLearnsTheTaskTest {
             assertThat(before).isLessThanOrEqualTo(2);
             assertThat(after).isGreaterThanOrEqualTo(50);
         }
+    }
+
+    /**
+     * The part of the task the grammar test above leaves out: using the prompt's items. A procedural copy task on
+     * the same vocabulary, whose one rule is that the response names exactly the prompt's items, in order
+     * ({@code describe : red fox , old car .} → {@code there is a red fox and there is a old car .}). Ignoring
+     * the prompt costs ln 40 + ln 60 ≈ 7.8 nats per item, and a model that only learns the format decodes
+     * 0 exact copies; SFT from scratch must learn to look the items up (an induction circuit, which appears
+     * abruptly after a few hundred steps at this learning rate: 700 measured with this seed).
+     */
+    @Test
+    void sftFromScratchLearnsToCopyThePromptsItems() {
+        EmbeddedTask task = new EmbeddedTask();
+        Path tokFile = tmp.resolve("tokenizer.json");
+        WordLevelTokenizer.write(tokFile, task.vocabulary());
+        List<String[]> train = new ArrayList<>();
+        for (int i = 0; i < 20000; i++) {
+            train.add(copyPair(task, task.prompt(0, EmbeddedTask.Split.ORACLE, i).subList(0, 2 + i % 2)));
+        }
+        List<String[]> val = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            val.add(copyPair(task, task.prompt(0, EmbeddedTask.Split.VALIDATION, i).subList(0, 3)));
+        }
+        try (NDManager m = NDManager.newBaseManager();
+             Tokenizer tok = Tokenizer.load(tokFile);
+             Transformer model = newModel(task, m)) {
+            List<Example> trainSet = examples(tok, train);
+            long before = exactCopies(model, tok, val);
+            new Trainer(model, new TrainConfig(900, 1, 1e-2, 1e-4, 50, 0.01, 1.0, 900, 1000, 100, 3, 5), tmp.resolve("copy"), Map.of())
+                    .run(new SftObjective(model, trainSet, List.of(), 32, 1, 3), false);
+            long after = exactCopies(model, tok, val);
+            System.out.printf("exact copies of 3-item prompts (greedy): %d / 100 before training, %d / 100 after%n", before, after);
+            assertThat(before).isZero();
+            assertThat(after).isGreaterThanOrEqualTo(90);
+        }
+    }
+
+    /** The model both tests train from scratch: 2 layers, hidden 64, the task's vocabulary. */
+    private static Transformer newModel(EmbeddedTask task, NDManager m) {
+        return Transformer.random(ModelConfig.llama(task.vocabulary().size() + 4, 64, 128, 2, 4, 2, 128, true,
+                WordLevelTokenizer.BOS_ID, WordLevelTokenizer.EOS_ID, WordLevelTokenizer.PAD_ID), m, 7);
+    }
+
+    private static List<Example> examples(Tokenizer tok, List<String[]> pairs) {
+        PromptTemplate template = new PromptTemplate(tok, WordLevelTokenizer.EOS_ID);
+        return pairs.stream().map(p -> template.example(p[0], p[1])).toList();
+    }
+
+    private static String[] copyPair(EmbeddedTask task, List<EmbeddedTask.Item> items) {
+        String prompt = task.render(items);
+        List<String> clauses = new ArrayList<>();
+        for (String item : prompt.substring("describe : ".length(), prompt.length() - 2).split(" , ")) {
+            clauses.add("there is a " + item);
+        }
+        return new String[] {prompt, String.join(" and ", clauses) + " ."};
+    }
+
+    private static long exactCopies(Transformer model, Tokenizer tok, List<String[]> val) {
+        List<long[]> prompts = examples(tok, val).stream().map(Example::prompt).toList();
+        List<Sample> samples = new Sampler(model, tok).generate(prompts,
+                new SamplingParams(0.0, 0, 1.0, 40, 1, 11, Set.of(WordLevelTokenizer.EOS_ID), List.of()));
+        long exact = 0;
+        for (int i = 0; i < val.size(); i++) {
+            if (samples.get(i).text().trim().equals(val.get(i)[1])) {
+                exact++;
+            }
+        }
+        return exact;
     }
 
     private static long wellFormed(EmbeddedTask task, Transformer model, Tokenizer tok, List<Example> valSet) {

@@ -1,0 +1,189 @@
+package org.distill4j.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The student's LM head and a {@link DistillationLoss} evaluated together, a block of rows at a time, with
+ * the gradient of the head's output taken during the forward pass: the "fused linear" losses of
+ * Liger-Kernel, built from the engine's own ops because DJL has no custom autograd functions.
+ *
+ * <p>Per block of {@code rows} positions: the student's logits come from its detached hidden states, the
+ * block's loss is differentiated on the spot (with the divergence's ordinary autograd code, so every
+ * divergence, temperature and mask works unchanged), and the logits' gradient G is turned at once into
+ * G·W for the hidden states and Gᵀ·h for the head weight. The returned objective is
+ * Σ h⊙gradH + Σ W⊙gradW, shifted to the loss's value: its backward pass delivers exactly those gradients
+ * to the rest of the network. Neither model's [N, V] logits exist at once, and the graph keeps no
+ * [N, V] tensor for backward; with a large vocabulary that is most of a step's memory. The [N, V] passes
+ * of the loss run on blocks that stay in cache (bench kd: see README).
+ *
+ * <p>With {@code loss} null it computes the cross-entropy term alone (supervised training, no teacher).
+ */
+public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
+    public ChunkedHeadLoss {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows per block must be >= 1, got " + rows);
+        }
+    }
+
+    /** Elements of one [rows, V] block: 16 MiB of float32, which stays in this machine's cache (see {@link #rowsFor}). */
+    static final int BLOCK_ELEMENTS = Integer.getInteger("distill4j.headBlockElements", 1 << 22);
+
+    /**
+     * Rows per block for a vocabulary of {@code vocab} ids: a block of about {@link #BLOCK_ELEMENTS} logits,
+     * at least 16 rows (fewer make the head's matmuls inefficient).
+     */
+    public static int rowsFor(int vocab) {
+        return Math.max(16, BLOCK_ELEMENTS / Math.max(1, vocab));
+    }
+
+    /**
+     * The teacher's side of the rows [from, to): its logits [1, to−from, V] (for the loss unless {@code sparse}
+     * is given, and for the diagnostics), or a top-k teacher over those rows, or both.
+     */
+    public record TeacherBlock(NDArray logits, SparseTeacher.Tensors sparse) {
+        public TeacherBlock {
+            if (logits == null && sparse == null) {
+                throw new IllegalArgumentException("a teacher block needs logits or a sparse teacher");
+            }
+        }
+    }
+
+    /** Produces the teacher's block for rows [from, to), owned by {@code m}, without gradient. */
+    @FunctionalInterface
+    public interface TeacherRows {
+        TeacherBlock rows(int from, int to, NDManager m);
+    }
+
+    /**
+     * @param objective    scale·Σ_r w_r·(d_r + ceWeight·nll_r), differentiable into the student (hidden states
+     *                     and head weight); owned by the hidden states' manager
+     * @param divergence   Σ_r w_r·d_r (unscaled)
+     * @param nll          Σ_r w_r·nll_r, the student's negative log-likelihood of the targets (0 without targets)
+     * @param diagnostics  over the rows with w > 0, or null when not asked for
+     */
+    public record Result(NDArray objective, double divergence, double nll, Diagnostics diagnostics) {}
+
+    /**
+     * @param hidden       the student's final hidden states at the N rows [N, H], part of the autograd graph
+     * @param head         the student's LM head weight [V_s, H] (the tied embedding or lm_head)
+     * @param vocab        the classes compared: the first {@code vocab} logits of both models (vocabularies that
+     *                     differ only by padding)
+     * @param weights      float [N], w_r ≥ 0; rows with w = 0 contribute nothing, whatever their logits
+     * @param targets      int64 [N] next tokens for the cross-entropy term, or null when {@code ceWeight} is 0
+     * @param scale        multiplies the objective (e.g. 1 / tokens of the optimizer step)
+     * @param diagnosticsK the k of the {@link Diagnostics} (at τ = 1), or 0 for none
+     */
+    public Result compute(NDArray hidden, NDArray head, int vocab, TeacherRows teacher, NDArray weights, NDArray targets,
+                          double ceWeight, double scale, int diagnosticsK) {
+        Shape hs = hidden.getShape();
+        if (hs.dimension() != 2 || head.getShape().dimension() != 2 || head.getShape().get(1) != hs.get(1)) {
+            throw new IllegalArgumentException("hidden " + hs + " and head " + head.getShape() + " must be [N, H] and [V, H]");
+        }
+        int n = Math.toIntExact(hs.get(0));
+        if (!weights.getShape().equals(new Shape(n))) {
+            throw new IllegalArgumentException("weights must be [" + n + "], got " + weights.getShape());
+        }
+        if ((loss == null) != (teacher == null)) {
+            throw new IllegalArgumentException("a teacher is needed exactly when there is a divergence");
+        }
+        if (loss == null && ceWeight == 0) {
+            throw new IllegalArgumentException("without a divergence the cross-entropy weight must not be 0");
+        }
+        if (ceWeight != 0 && targets == null) {
+            throw new IllegalArgumentException("a cross-entropy weight needs targets");
+        }
+        if (vocab < 1 || vocab > head.getShape().get(0)) {
+            throw new IllegalArgumentException("vocab " + vocab + " outside [1, " + head.getShape().get(0) + "]");
+        }
+        boolean training = JniUtils.isGradMode();
+        NDManager owner = hidden.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            JniUtils.setGradMode(false);
+            NDArray h = own(scope, hidden.stopGradient());
+            NDArray w = own(scope, head.stopGradient()).get(new NDIndex(":" + vocab));
+            NDArray gradHead = scope.zeros(new Shape(vocab, hs.get(1)), hidden.getDataType());
+            NDList gradHidden = new NDList();
+            double divergence = 0;
+            double nll = 0;
+            List<Diagnostics> diagnostics = new ArrayList<>();
+            for (int from = 0; from < n; from += rows) {
+                int to = Math.min(n, from + rows);
+                try (NDManager block = scope.newSubManager()) {
+                    NDIndex range = new NDIndex(from + ":" + to);
+                    NDArray hb = own(block, h.get(range));
+                    NDArray wb = own(block, weights.stopGradient()).get(range);
+                    NDArray logits = linear(hb, w).expandDims(0);
+                    TeacherBlock t = teacher == null ? null : teacher.rows(from, to, block);
+                    NDArray valid = wb.expandDims(0);
+                    if (training) {
+                        logits.setRequiresGradient(true);
+                        JniUtils.setGradMode(true);
+                    }
+                    NDArray d = null;
+                    if (t != null) {
+                        d = Reduction.SUM.reduce(t.sparse() != null ? loss.perToken(logits, t.sparse(), valid)
+                                : loss.perToken(logits, t.logits(), valid), valid);
+                    }
+                    NDArray ce = null;
+                    if (targets != null) {
+                        NDArray tb = own(block, targets.stopGradient()).get(range).reshape(1, to - from, 1);
+                        ce = Reduction.SUM.reduce(logits.logSoftmax(2).gather(tb, 2).reshape(1, to - from).neg(), valid);
+                    }
+                    NDArray objective = d == null ? ce.mul((float) ceWeight)
+                            : ceWeight == 0 ? d : d.add(ce.mul((float) ceWeight));
+                    divergence += d == null ? 0 : d.getFloat();
+                    nll += ce == null ? 0 : ce.getFloat();
+                    if (training) {
+                        NDArray scaled = objective.mul((float) scale);
+                        JniUtils.backward((PtNDArray) scaled, (PtNDArray) scaled.onesLike(), false, false);
+                        JniUtils.setGradMode(false);
+                        NDArray g = logits.getGradient().squeeze(0);
+                        gradHidden.add(own(scope, g.matMul(w)));
+                        gradHead.addi(g.transpose().matMul(hb));
+                    }
+                    if (diagnosticsK > 0 && t != null) {
+                        NDArray student = logits.stopGradient();
+                        diagnostics.add(t.logits() != null ? Diagnostics.of(student, t.logits(), valid, diagnosticsK, 1.0)
+                                : Diagnostics.of(student, t.sparse(), valid));
+                    }
+                }
+            }
+            NDArray value = owner.create((float) (scale * (divergence + ceWeight * nll)));
+            NDArray objective = value;
+            if (training) {
+                JniUtils.setGradMode(true);
+                NDArray gh = NDArrays.concat(gradHidden);
+                NDArray gw = gradHead;
+                long extra = head.getShape().get(0) - vocab;
+                if (extra > 0) {
+                    gw = gw.concat(scope.zeros(new Shape(extra, hs.get(1)), gw.getDataType()));
+                }
+                NDArray surrogate = hidden.mul(gh).sum().add(head.mul(gw).sum());
+                objective = own(owner, surrogate.sub(surrogate.stopGradient()).add(value));
+            }
+            return new Result(objective, divergence, nll, diagnostics.isEmpty() ? null : Diagnostics.combine(diagnostics));
+        } finally {
+            JniUtils.setGradMode(training);
+        }
+    }
+
+    /** x·wᵀ with the engine's linear op (the one the model's head uses). */
+    private static NDArray linear(NDArray x, NDArray w) {
+        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow().toType(DataType.FLOAT32, false);
+    }
+
+    private static NDArray own(NDManager manager, NDArray a) {
+        a.attach(manager);
+        return a;
+    }
+}

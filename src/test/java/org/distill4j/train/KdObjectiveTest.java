@@ -1,0 +1,89 @@
+package org.distill4j.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.distill4j.data.BatchOrder;
+import org.distill4j.data.DataSource;
+import org.distill4j.data.Example;
+import org.distill4j.lm.LanguageModel;
+import org.distill4j.lm.ModelConfig;
+import org.distill4j.lm.Transformer;
+import org.distill4j.loss.DistillationLoss;
+import org.distill4j.loss.GradientSnapshot;
+import org.distill4j.loss.Jsd;
+import org.distill4j.loss.Reduction;
+import org.distill4j.loss.SparseTeacher;
+import org.junit.jupiter.api.Test;
+
+/**
+ * KdObjective's block-wise loss is the plain definition on its batch: Σ over response tokens of the divergence
+ * between the teacher's and the student's full logits (plus the weighted cross-entropy), divided by the step's
+ * response tokens; same value, same gradient on every student parameter. Responses of different lengths, a
+ * student vocabulary padded beyond the teacher's, with and without a top-k teacher.
+ */
+class KdObjectiveTest {
+    private static final List<Example> BATCH = List.of(
+            new Example(new long[] {1, 5, 9}, new long[] {7, 8, 11, 2}),
+            new Example(new long[] {1, 12}, new long[] {3, 2}),
+            new Example(new long[] {1, 4, 4, 6}, new long[] {20, 21, 22, 23, 24, 2}));
+
+    @Test
+    void blockWiseLossEqualsThePlainDefinition() {
+        check(0);
+    }
+
+    @Test
+    void blockWiseLossEqualsThePlainDefinitionAgainstATopKTeacher() {
+        check(5);
+    }
+
+    private static void check(int topK) {
+        DistillationLoss loss = new DistillationLoss(new Jsd(0.4), 1.5);
+        double ce = 0.3;
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer teacher = Transformer.random(ModelConfig.llama(32, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
+             Transformer student = Transformer.random(ModelConfig.llama(36, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2)) {
+            student.setTrainable(true);
+            long stepTokens = BATCH.stream().mapToLong(e -> e.response().length).sum();
+
+            float plain;
+            try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                List<long[]> prompts = BATCH.stream().map(Example::prompt).toList();
+                List<long[]> responses = BATCH.stream().map(Example::response).toList();
+                LanguageModel.ResponseLogits st = LanguageModel.responseLogits(student, s, prompts, responses);
+                NDArray studentLogits = st.logits().get(":, :, :32");
+                NDArray teacherLogits = LanguageModel.responseLogits(teacher, s, prompts, responses).logits().stopGradient();
+                NDArray perToken = topK > 0
+                        ? loss.perToken(studentLogits, SparseTeacher.tensorsFromLogits(teacherLogits, topK, loss.temperature()), st.mask())
+                        : loss.perToken(studentLogits, teacherLogits, st.mask());
+                NDArray nll = studentLogits.logSoftmax(2).gather(st.targets().expandDims(2), 2).squeeze(2).neg();
+                NDArray total = Reduction.SUM.reduce(perToken, st.mask()).add(Reduction.SUM.reduce(nll, st.mask()).mul((float) ce))
+                        .div(stepTokens);
+                plain = total.getFloat();
+                gc.backward(total);
+            }
+            Map<String, float[]> want = GradientSnapshot.take(student);
+
+            DataSource source = new DataSource.Offline(BATCH, new BatchOrder(BATCH.size(), BATCH.size(), 1, 0));
+            KdObjective objective = new KdObjective(student, teacher, source, loss, ce, 1, Set.of(2), Map::of, topK);
+            float blockWise;
+            try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                Objective.Loss l = objective.loss(s, 0, 0);
+                blockWise = l.value().getFloat();
+                gc.backward(l.value());
+            }
+            Map<String, float[]> got = GradientSnapshot.take(student);
+
+            assertThat(blockWise).isCloseTo(plain, within(1e-5f * Math.max(1f, Math.abs(plain))));
+            GradientSnapshot.assertClose(want, got, 1e-4);
+        }
+    }
+}
