@@ -54,14 +54,27 @@ public final class BenchCommand implements Runnable {
             return peerPython == null ? Map.of() : PytorchPeer.run(peerPython, peerScript, peerSameMalloc, "peak", workload);
         }
 
-        /** Runs {@code round} {@link #rounds} times; with a peer and more than one round, prints each shape's median ratio. */
-        int inRounds(String workload, java.util.function.Function<Map<String, Double>, Map<String, Double>> round) {
+        /** One round of a bench: its ratio to the peer per shape (NaN without a peer). */
+        interface Round {
+            Map<String, Double> run(Map<String, Double> peer, NDManager m, MatmulPeak.Rates rates);
+        }
+
+        /**
+         * Runs {@code round} {@link #rounds} times, each after the peer's run and with the matmul rates measured
+         * afresh; with a peer and more than one round, prints each shape's median ratio.
+         */
+        int inRounds(String workload, Round round) {
             if (rounds < 1) {
                 throw new UserError("--rounds: must be >= 1, got " + rounds);
             }
             Map<String, List<Double>> ratios = new java.util.LinkedHashMap<>();
             for (int r = 0; r < rounds; r++) {
-                round.apply(peer(workload)).forEach((shape, ratio) -> ratios.computeIfAbsent(shape, k -> new ArrayList<>()).add(ratio));
+                Map<String, Double> peer = peer(workload);
+                Map<String, Double> result;
+                try (NDManager m = NDManager.newBaseManager()) {
+                    result = round.run(peer, m, MatmulPeak.measure(m));
+                }
+                result.forEach((shape, ratio) -> ratios.computeIfAbsent(shape, k -> new ArrayList<>()).add(ratio));
             }
             if (rounds > 1 && peerPython != null) {
                 ratios.forEach((shape, list) -> {
@@ -100,26 +113,21 @@ public final class BenchCommand implements Runnable {
     static final class Generate extends PeerOptions implements Callable<Integer> {
         @Override
         public Integer call() {
-            return inRounds("generate", peer -> {
+            return inRounds("generate", (peer, m, rates) -> {
                 Map<String, Double> ratios = new java.util.LinkedHashMap<>();
-                try (NDManager m = NDManager.newBaseManager()) {
-                    MatmulPeak.Rates rates = MatmulPeak.measure(m);
-                    double peak = rates.square();
-                    double best = rates.best();
-                    if (peer.containsKey("peak/")) {
-                        System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", peak, peer.get("peak/"));
-                    }
-                    for (String s : shapes) {
-                        BenchShape shape = BenchShape.byName(s);
-                        double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
-                        double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
-                        double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
-                                GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
-                        Double theirs = peer.get("generate/" + s);
-                        ratios.put(s, report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), peak, flops, best, peer,
-                                String.format(",\"gemm_floor_tok_s\":%.0f%s", floor,
-                                        theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs))));
-                    }
+                if (peer.containsKey("peak/")) {
+                    System.out.printf("{\"workload\":\"peak\",\"djl_gflop_s\":%.1f,\"pytorch_gflop_s\":%.1f}%n", rates.square(), peer.get("peak/"));
+                }
+                for (String s : shapes) {
+                    BenchShape shape = BenchShape.byName(s);
+                    double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
+                    double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
+                    double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
+                            GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
+                    Double theirs = peer.get("generate/" + s);
+                    ratios.put(s, report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), rates.square(), flops, rates.best(), peer,
+                            String.format(",\"gemm_floor_tok_s\":%.0f%s", floor,
+                                    theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs))));
                 }
                 return ratios;
             });
@@ -143,18 +151,13 @@ public final class BenchCommand implements Runnable {
                 }
                 return 0;
             }
-            return inRounds("train", peer -> {
+            return inRounds("train", (peer, m, rates) -> {
                 Map<String, Double> ratios = new java.util.LinkedHashMap<>();
-                try (NDManager m = NDManager.newBaseManager()) {
-                    MatmulPeak.Rates rates = MatmulPeak.measure(m);
-                    double peak = rates.square();
-                    double best = rates.best();
-                    for (String s : shapes) {
-                        BenchShape shape = BenchShape.byName(s);
-                        TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
-                        ratios.put(s, report("train", s, r.tokensPerSecond(), peak, ComputeCeiling.trainFlopsPerToken(shape), best, peer,
-                                String.format(",\"gflop_s\":%.1f,\"peak_fraction\":%.2f", r.gflops(), r.gflops() / peak)));
-                    }
+                for (String s : shapes) {
+                    BenchShape shape = BenchShape.byName(s);
+                    TrainBench.Result r = TrainBench.run(m, shape, 2, Math.max(reps, 5));
+                    ratios.put(s, report("train", s, r.tokensPerSecond(), rates.square(), ComputeCeiling.trainFlopsPerToken(shape),
+                            rates.best(), peer, String.format(",\"gflop_s\":%.1f,\"peak_fraction\":%.2f", r.gflops(), r.gflops() / rates.square())));
                 }
                 return ratios;
             });
@@ -167,13 +170,8 @@ public final class BenchCommand implements Runnable {
     static final class Kd extends PeerOptions implements Callable<Integer> {
         @Override
         public Integer call() {
-            return inRounds("kd", peer -> {
-                try (NDManager m = NDManager.newBaseManager()) {
-                    MatmulPeak.Rates rates = MatmulPeak.measure(m);
-                    return Map.of("medium->small", report("kd", "medium->small", KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)),
-                            rates.square(), ComputeCeiling.kdFlopsPerToken(), rates.best(), peer, ""));
-                }
-            });
+            return inRounds("kd", (peer, m, rates) -> Map.of("medium->small", report("kd", "medium->small",
+                    KdBench.tokensPerSecond(m, 2, Math.max(reps, 5)), rates.square(), ComputeCeiling.kdFlopsPerToken(), rates.best(), peer, "")));
         }
     }
 }

@@ -82,6 +82,11 @@ class CliErrorsTest {
     }
 
     @Test
+    void benchRoundsMustBePositive() {
+        assertCleanError(run("bench", "kd", "--rounds", "0"), "--rounds", ">= 1");
+    }
+
+    @Test
     void verboseShowsTheStackTrace() throws Exception {
         Path dir = checkpoint(Map.of("\"hidden_size\": 32,", ""), false);
         Result r = run("score", "--verbose", "--model", dir.toString(), "--text", "a b");
