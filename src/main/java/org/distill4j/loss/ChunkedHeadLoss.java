@@ -26,7 +26,8 @@ import java.util.List;
  * [N, V] tensor for backward; with a large vocabulary that is most of a step's memory. The [N, V] passes
  * of the loss run on blocks that stay in cache (bench kd: see README).
  *
- * <p>With {@code loss} null it computes the cross-entropy term alone (supervised training, no teacher).
+ * <p>With {@code loss} null it computes the cross-entropy term alone (supervised training, no teacher). When
+ * all rows fit in one block it simply differentiates through the head (nothing to save).
  */
 public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
     public ChunkedHeadLoss {
@@ -46,13 +47,9 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
         return Math.max(16, BLOCK_ELEMENTS / Math.max(1, vocab));
     }
 
-    /**
-     * Whether {@code rows} × {@code vocab} logits make more than one block. With one block nothing is saved and
-     * the extra ops cost ≈ 10 % of a step of a tiny model (sft of the demo's 96-wide oracle, vocabulary 181:
-     * 25.9 vs 23.4 s for 150 steps), so supervised training only goes block-wise above it.
-     */
-    public static boolean pays(long rows, int vocab) {
-        return rows * vocab > BLOCK_ELEMENTS;
+    /** Whether {@code rows} rows take the block-wise path at {@link #rowsFor}({@code vocab}) rows per block. */
+    public static boolean blockWise(long rows, int vocab) {
+        return rows > rowsFor(vocab);
     }
 
     /**
@@ -114,6 +111,9 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
         if (vocab < 1 || vocab > head.getShape().get(0)) {
             throw new IllegalArgumentException("vocab " + vocab + " outside [1, " + head.getShape().get(0) + "]");
         }
+        if (n <= rows) {
+            return whole(hidden, head, vocab, teacher, weights, targets, ceWeight, scale, diagnosticsK);
+        }
         boolean training = JniUtils.isGradMode();
         NDManager owner = hidden.getManager();
         try (NDManager scope = owner.newSubManager()) {
@@ -138,20 +138,11 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
                         logits.setRequiresGradient(true);
                         JniUtils.setGradMode(true);
                     }
-                    NDArray d = null;
-                    if (t != null) {
-                        d = Reduction.SUM.reduce(t.sparse() != null ? loss.perToken(logits, t.sparse(), valid)
-                                : loss.perToken(logits, t.logits(), valid), valid);
-                    }
-                    NDArray ce = null;
-                    if (targets != null) {
-                        NDArray tb = own(block, targets.stopGradient()).get(range).reshape(1, to - from, 1);
-                        ce = Reduction.SUM.reduce(logits.logSoftmax(2).gather(tb, 2).reshape(1, to - from).neg(), valid);
-                    }
-                    NDArray objective = d == null ? ce.mul((float) ceWeight)
-                            : ceWeight == 0 ? d : d.add(ce.mul((float) ceWeight));
-                    divergence += d == null ? 0 : d.getFloat();
-                    nll += ce == null ? 0 : ce.getFloat();
+                    NDArray tb = targets == null ? null : own(block, targets.stopGradient()).get(range).reshape(1, to - from, 1);
+                    BlockLoss b = blockLoss(logits, t, valid, tb, ceWeight);
+                    NDArray objective = b.objective();
+                    divergence += b.divergence() == null ? 0 : b.divergence().getFloat();
+                    nll += b.nll() == null ? 0 : b.nll().getFloat();
                     if (training) {
                         NDArray scaled = objective.mul((float) scale);
                         JniUtils.backward((PtNDArray) scaled, (PtNDArray) scaled.onesLike(), false, false);
@@ -161,9 +152,7 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
                         gradHead.addi(g.transpose().matMul(hb));
                     }
                     if (diagnosticsK > 0 && t != null) {
-                        NDArray student = logits.stopGradient();
-                        diagnostics.add(t.logits() != null ? Diagnostics.of(student, t.logits(), valid, diagnosticsK, 1.0)
-                                : Diagnostics.of(student, t.sparse(), valid));
+                        diagnostics.add(diagnose(logits, t, valid, diagnosticsK));
                     }
                 }
             }
@@ -184,6 +173,53 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
         } finally {
             JniUtils.setGradMode(training);
         }
+    }
+
+    /**
+     * All rows in one block: nothing to save, so the head and the loss go on the ordinary autograd graph (the
+     * block-wise gradient would only add ops: ≈ 10 % of a tiny model's step).
+     */
+    private Result whole(NDArray hidden, NDArray head, int vocab, TeacherRows teacher, NDArray weights, NDArray targets,
+                         double ceWeight, double scale, int diagnosticsK) {
+        int n = Math.toIntExact(hidden.getShape().get(0));
+        NDManager owner = hidden.getManager();
+        NDArray logits = linear(hidden, head.get(new NDIndex(":" + vocab))).expandDims(0);
+        NDArray valid = weights.stopGradient().expandDims(0);
+        try (NDManager scope = owner.newSubManager()) {
+            TeacherBlock t = teacher == null ? null : teacher.rows(0, n, scope);
+            NDArray tb = targets == null ? null : own(scope, targets.stopGradient()).reshape(1, n, 1);
+            BlockLoss b = blockLoss(logits, t, valid, tb, ceWeight);
+            Diagnostics d = diagnosticsK > 0 && t != null ? diagnose(logits, t, valid, diagnosticsK) : null;
+            return new Result(own(owner, b.objective().mul((float) scale)), b.divergence() == null ? 0 : b.divergence().getFloat(),
+                    b.nll() == null ? 0 : b.nll().getFloat(), d);
+        }
+    }
+
+    /** A block's Σ w·d (null without a teacher), Σ w·nll (null without targets) and Σ w·(d + ceWeight·nll). */
+    private record BlockLoss(NDArray objective, NDArray divergence, NDArray nll) {}
+
+    /**
+     * @param logits  the student's [1, rows, V]
+     * @param targets int64 [1, rows, 1], or null
+     */
+    private BlockLoss blockLoss(NDArray logits, TeacherBlock t, NDArray valid, NDArray targets, double ceWeight) {
+        NDArray d = null;
+        if (t != null) {
+            d = Reduction.SUM.reduce(t.sparse() != null ? loss.perToken(logits, t.sparse(), valid) : loss.perToken(logits, t.logits(), valid),
+                    valid);
+        }
+        NDArray ce = null;
+        if (targets != null) {
+            long r = logits.getShape().get(1);
+            ce = Reduction.SUM.reduce(logits.logSoftmax(2).gather(targets, 2).reshape(1, r).neg(), valid);
+        }
+        NDArray objective = d == null ? ce.mul((float) ceWeight) : ceWeight == 0 ? d : d.add(ce.mul((float) ceWeight));
+        return new BlockLoss(objective, d, ce);
+    }
+
+    private static Diagnostics diagnose(NDArray logits, TeacherBlock t, NDArray valid, int k) {
+        NDArray student = logits.stopGradient();
+        return t.logits() != null ? Diagnostics.of(student, t.logits(), valid, k, 1.0) : Diagnostics.of(student, t.sparse(), valid);
     }
 
     /** x·wᵀ with the engine's linear op (the one the model's head uses). */

@@ -41,6 +41,7 @@ public final class KdObjective implements Objective {
     private long cachedStep = -1;
     private List<List<Example>> cachedBatches;
     private int diagnosticsEvery = 1;
+    private int headBlockRows;
     private Map<Example, Integer> denseIndex;
     private float[][] denseRows;
 
@@ -125,6 +126,15 @@ public final class KdObjective implements Objective {
         return this;
     }
 
+    /** Rows per block of the head and the loss ({@link ChunkedHeadLoss}); by default {@link ChunkedHeadLoss#rowsFor} the vocabulary. */
+    public KdObjective headBlockRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("headBlockRows needs rows >= 1");
+        }
+        this.headBlockRows = rows;
+        return this;
+    }
+
     /** The precomputed teacher log-probabilities of a batch [B, R, V] (zeros, masked, past each response). */
     private NDArray denseTeacher(NDManager m, List<Example> batch, int r) {
         float[] flat = new float[batch.size() * r * vocab];
@@ -182,7 +192,7 @@ public final class KdObjective implements Objective {
         ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, prompts, responses, r);
         boolean diagnose = step % diagnosticsEvery == 0;
         int diagnosticsK = teacherCache != null ? teacherCache.k() : Math.min(topK > 0 ? topK : 8, vocab);
-        ChunkedHeadLoss.Result result = new ChunkedHeadLoss(loss, ChunkedHeadLoss.rowsFor(vocab)).compute(
+        ChunkedHeadLoss.Result result = new ChunkedHeadLoss(loss, headBlockRows > 0 ? headBlockRows : ChunkedHeadLoss.rowsFor(vocab)).compute(
                 s.hidden().reshape(b * r, -1), student.headWeight(), vocab, teacherRows, s.mask().reshape(b * r),
                 ceWeight > 0 ? s.targets().reshape(b * r) : null, ceWeight, 1.0 / stepTokens, diagnose ? diagnosticsK : 0);
         Map<String, Double> extra = new LinkedHashMap<>();

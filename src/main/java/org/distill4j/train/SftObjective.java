@@ -63,10 +63,6 @@ public final class SftObjective implements Objective {
         LanguageModel.ResponseHidden h = LanguageModel.responseHidden(model, m, prompts, responses);
         long n = h.mask().size();
         int vocab = model.config().vocabSize();
-        if (!ChunkedHeadLoss.pays(n, vocab)) {
-            NDArray nll = new LanguageModel.ResponseLogits(model.logits(h.hidden()), h.targets(), h.mask()).targetLogProbs().sum().neg();
-            return new Loss(nll.div(stepTokens), tokens, Map.of());
-        }
         // the head and the cross-entropy block by block: no [B, R, V] logits kept for backward
         NDArray loss = new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(vocab)).compute(h.hidden().reshape(n, -1), model.headWeight(),
                 vocab, null, h.mask().reshape(n), h.targets().reshape(n), 1.0, 1.0 / stepTokens, 0).objective();

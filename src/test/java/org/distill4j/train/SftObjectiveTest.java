@@ -37,7 +37,7 @@ class SftObjectiveTest {
             }
             batch.add(new Example(prompt, response));
         }
-        assertThat(ChunkedHeadLoss.pays(3 * 220, vocab)).as("the batch must take the block-wise path").isTrue();
+        assertThat(ChunkedHeadLoss.blockWise(3 * 220, vocab)).as("the batch must take the block-wise path").isTrue();
         try (NDManager m = NDManager.newBaseManager();
              Transformer model = Transformer.random(ModelConfig.llama(vocab, 16, 32, 1, 2, 1, 256, true, 1, 2, 0), m, 4)) {
             model.setTrainable(true);
