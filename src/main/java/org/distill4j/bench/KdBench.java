@@ -3,7 +3,6 @@ package org.distill4j.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
@@ -36,14 +35,12 @@ public final class KdBench {
                 ids[i] = rng.nextInt(vocab);
             }
             ChunkedHeadLoss loss = new ChunkedHeadLoss(new DistillationLoss(new ForwardKl(), 1.0), ChunkedHeadLoss.rowsFor(vocab));
-            float[] ones = new float[b * t];
-            java.util.Arrays.fill(ones, 1f);
             for (int i = 0; i < warmup; i++) {
-                step(teacher, student, opt, loss, ids, ones, b, t);
+                step(teacher, student, opt, loss, ids, b, t);
             }
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
-                step(teacher, student, opt, loss, ids, ones, b, t);
+                step(teacher, student, opt, loss, ids, b, t);
             }
             return b * t / ((System.nanoTime() - t0) / 1e9 / reps);
         }
@@ -54,21 +51,18 @@ public final class KdBench {
      * gradient, then both heads and the divergence block by block ({@link ChunkedHeadLoss}), backward, AdamW.
      */
     private static void step(Transformer teacher, Transformer student, AdamW opt, ChunkedHeadLoss loss, long[] ids,
-                             float[] ones, int b, int t) {
+                             int b, int t) {
         int vocab = student.config().vocabSize();
         try (NDManager m = student.manager().newSubManager()) {
             NDArray input = m.create(ids, new Shape(b, t));
             NDArray teacherHidden = teacher.hidden(input, null, null, null).reshape(b * t, -1);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray hidden = student.hidden(input, null, null, null).reshape(b * t, -1);
-                NDArray weights = m.create(ones, new Shape(b * t));
-                ChunkedHeadLoss.TeacherRows rows = (from, to, block) -> {
-                    NDArray h = teacherHidden.get(new NDIndex(from + ":" + to));
-                    h.attach(block);
-                    return new ChunkedHeadLoss.TeacherBlock(teacher.logits(h).expandDims(0), null);
-                };
+                ChunkedHeadLoss.TeacherRows rows = (from, to, block) -> new ChunkedHeadLoss.TeacherBlock(
+                        teacher.logits(ChunkedHeadLoss.rows(teacherHidden, from, to, block)).expandDims(0), null);
                 // token mean: every position weighs 1 / (b·t)
-                gc.backward(loss.compute(hidden, student.headWeight(), vocab, rows, weights, null, 0, 1.0 / (b * t), 0).objective());
+                gc.backward(loss.compute(hidden, student.headWeight(), vocab, rows, m.ones(new Shape(b * t)), null, 0, 1.0 / (b * t), 0)
+                        .objective());
             }
         }
         opt.step(1e-4);

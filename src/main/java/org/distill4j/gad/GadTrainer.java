@@ -34,6 +34,7 @@ import org.distill4j.util.Json;
 import org.distill4j.util.Progress;
 import org.distill4j.util.Rss;
 import org.distill4j.util.UserError;
+import org.distill4j.util.Scalars;
 
 /**
  * The GAD loop (docs/gad.md) and its baselines, one step at a time in the paper's order:
@@ -330,7 +331,7 @@ public final class GadTrainer {
                 NDArray teacher = scores.get("0:" + size);
                 NDArray student = scores.get(size + ":").reshape(size, n);
                 NDArray l = BradleyTerry.loss(teacher, student);
-                gc.backward(l.mul((float) size / batch.size()));
+                gc.backward(Scalars.mul(l, (double) size / batch.size()));
                 loss += l.getFloat() * size;
                 acc += BradleyTerry.accuracy(teacher, student) * size;
                 float[] t = teacher.toFloatArray();
@@ -426,7 +427,7 @@ public final class GadTrainer {
             }
             try (NDManager m = generator.manager().newSubManager();
                  GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray l = LanguageModel.responseLogProbs(generator, m, prompts, responses).sum().neg().div(tokens);
+                NDArray l = Scalars.div(LanguageModel.responseLogProbs(generator, m, prompts, responses).sum().neg(), tokens);
                 gc.backward(l);
                 loss += l.getFloat();
             }
@@ -476,7 +477,7 @@ public final class GadTrainer {
                     NDArray logProbs = rl.targetLogProbs(cfg.temperature());
                     PolicyLoss.Terms t = cfg.policy().terms(logProbs, logProbs.stopGradient(), refLogProbs,
                             m.create(a, new Shape(a.length)), rl.mask());
-                    gc.backward(t.loss().mul((float) weight));
+                    gc.backward(Scalars.mul(t.loss(), weight));
                     loss += t.loss().getFloat() * weight;
                     pg += t.policyLoss() * weight;
                     kl += reference == null ? 0 : t.kl() * weight;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.distill4j.loss.Reduction;
+import org.distill4j.util.Scalars;
 
 /**
  * GAD's generator loss: the PPO-clipped policy gradient on group-normalised advantages plus a k3 KL
@@ -97,7 +98,7 @@ public record PolicyLoss(double clip, double klCoef) {
                 NDArray k3 = k3(logp, onlyValid(constant(scope, refLogProbs, type), valid));
                 kl = tokenMean(k3.stopGradient(), m);
                 if (klCoef != 0) {
-                    perToken = pg.add(k3.mul(klCoef));
+                    perToken = pg.add(Scalars.mul(k3, klCoef));
                 }
             }
             NDArray loss = Reduction.TOKEN_MEAN.reduce(perToken, m);

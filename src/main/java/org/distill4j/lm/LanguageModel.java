@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import org.distill4j.generate.Sampler;
 import org.distill4j.util.Json;
+import org.distill4j.util.Scalars;
 
 /**
  * A checkpoint in use: the transformer, its tokenizer and the end-of-sequence ids from config.json
@@ -129,7 +130,7 @@ public final class LanguageModel implements AutoCloseable {
         public NDArray targetLogProbs(double temperature) {
             long b = targets.getShape().get(0);
             long r = targets.getShape().get(1);
-            NDArray scaled = temperature == 1.0 ? logits : logits.div((float) temperature);
+            NDArray scaled = temperature == 1.0 ? logits : Scalars.div(logits, temperature);
             return scaled.logSoftmax(2).gather(targets.reshape(b, r, 1), 2).reshape(b, r).mul(mask);
         }
     }
@@ -149,6 +150,12 @@ public final class LanguageModel implements AutoCloseable {
     public static ResponseLogits responseLogits(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
         ResponseHidden h = responseHidden(model, m, prompts, responses);
         return new ResponseLogits(model.logits(h.hidden()), h.targets(), h.mask());
+    }
+
+    /** {@link #responseHidden(Transformer, NDManager, List, List)} of tokenized examples. */
+    public static ResponseHidden responseHidden(Transformer model, NDManager m, List<org.distill4j.data.Example> batch) {
+        return responseHidden(model, m, batch.stream().map(org.distill4j.data.Example::prompt).toList(),
+                batch.stream().map(org.distill4j.data.Example::response).toList());
     }
 
     /** {@link ResponseHidden} of prompt + response rows (right-padded); differentiable, like {@link #responseLogits}. */

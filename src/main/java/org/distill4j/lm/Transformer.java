@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.distill4j.util.Scalars;
 
 /**
  * A Llama-family decoder (Llama, Qwen2, Mistral) written as plain functions over DJL NDArrays whose
@@ -312,7 +313,7 @@ public final class Transformer implements AutoCloseable {
         q = q.reshape(b, t, heads, d).transpose(0, 2, 1, 3);
         k = k.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
         v = v.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-        q = rotate(q, cos, sin).mul(1.0 / Math.sqrt(d));
+        q = Scalars.mul(rotate(q, cos, sin), 1.0 / Math.sqrt(d));
         k = rotate(k, cos, sin);
         if (cache != null) {
             NDArray[] kv = cache.append(layer, k, v);

@@ -11,6 +11,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
+import org.distill4j.util.Scalars;
 
 /**
  * The student's LM head and a {@link DistillationLoss} evaluated together, a block of rows at a time, with
@@ -120,6 +121,8 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
             JniUtils.setGradMode(false);
             NDArray h = own(scope, hidden.stopGradient());
             NDArray w = own(scope, head.stopGradient()).get(new NDIndex(":" + vocab));
+            NDArray wt = own(scope, weights.stopGradient());
+            NDArray tg = targets == null ? null : own(scope, targets.stopGradient());
             NDArray gradHead = scope.zeros(new Shape(vocab, hs.get(1)), hidden.getDataType());
             NDList gradHidden = new NDList();
             double divergence = 0;
@@ -128,23 +131,21 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
             for (int from = 0; from < n; from += rows) {
                 int to = Math.min(n, from + rows);
                 try (NDManager block = scope.newSubManager()) {
-                    NDIndex range = new NDIndex(from + ":" + to);
-                    NDArray hb = own(block, h.get(range));
-                    NDArray wb = own(block, weights.stopGradient()).get(range);
+                    NDArray hb = rows(h, from, to, block);
                     NDArray logits = linear(hb, w).expandDims(0);
                     TeacherBlock t = teacher == null ? null : teacher.rows(from, to, block);
-                    NDArray valid = wb.expandDims(0);
+                    NDArray valid = rows(wt, from, to, block).expandDims(0);
                     if (training) {
                         logits.setRequiresGradient(true);
                         JniUtils.setGradMode(true);
                     }
-                    NDArray tb = targets == null ? null : own(block, targets.stopGradient()).get(range).reshape(1, to - from, 1);
+                    NDArray tb = tg == null ? null : rows(tg, from, to, block).reshape(1, to - from, 1);
                     BlockLoss b = blockLoss(logits, t, valid, tb, ceWeight);
                     NDArray objective = b.objective();
                     divergence += b.divergence() == null ? 0 : b.divergence().getFloat();
                     nll += b.nll() == null ? 0 : b.nll().getFloat();
                     if (training) {
-                        NDArray scaled = objective.mul((float) scale);
+                        NDArray scaled = Scalars.mul(objective, scale);
                         JniUtils.backward((PtNDArray) scaled, (PtNDArray) scaled.onesLike(), false, false);
                         JniUtils.setGradMode(false);
                         NDArray g = logits.getGradient().squeeze(0);
@@ -190,7 +191,7 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
             NDArray tb = targets == null ? null : own(scope, targets.stopGradient()).reshape(1, n, 1);
             BlockLoss b = blockLoss(logits, t, valid, tb, ceWeight);
             Diagnostics d = diagnosticsK > 0 && t != null ? diagnose(logits, t, valid, diagnosticsK) : null;
-            return new Result(own(owner, b.objective().mul((float) scale)), b.divergence() == null ? 0 : b.divergence().getFloat(),
+            return new Result(own(owner, Scalars.mul(b.objective(), scale)), b.divergence() == null ? 0 : b.divergence().getFloat(),
                     b.nll() == null ? 0 : b.nll().getFloat(), d);
         }
     }
@@ -213,13 +214,18 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
             long r = logits.getShape().get(1);
             ce = Reduction.SUM.reduce(logits.logSoftmax(2).gather(targets, 2).reshape(1, r).neg(), valid);
         }
-        NDArray objective = d == null ? ce.mul((float) ceWeight) : ceWeight == 0 ? d : d.add(ce.mul((float) ceWeight));
+        NDArray objective = d == null ? Scalars.mul(ce, ceWeight) : ceWeight == 0 ? d : d.add(Scalars.mul(ce, ceWeight));
         return new BlockLoss(objective, d, ce);
     }
 
     private static Diagnostics diagnose(NDArray logits, TeacherBlock t, NDArray valid, int k) {
         NDArray student = logits.stopGradient();
         return t.logits() != null ? Diagnostics.of(student, t.logits(), valid, k, 1.0) : Diagnostics.of(student, t.sparse(), valid);
+    }
+
+    /** Rows [from, to) of a [N, ..] array (a view), owned by {@code block}: what a {@link TeacherRows} hands out. */
+    public static NDArray rows(NDArray a, int from, int to, NDManager block) {
+        return own(block, a.get(new NDIndex(from + ":" + to)));
     }
 
     /** x·wᵀ with the engine's linear op (the one the model's head uses). */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.distill4j.util.Scalars;
 
 /**
  * A white-box distillation loss: a {@link Divergence} between the teacher's (p) and the student's (q)
@@ -73,7 +74,7 @@ public record DistillationLoss(Divergence divergence, double temperature) {
             NDArray teacher = onlyValid(own(scope, teacherLogits.stopGradient()), valid);
             NDArray student = own(scope, onlyValid(studentLogits, valid));
             NDArray d = divergence.between(logProbs(teacher, temperature), logProbs(student, temperature));
-            return own(owner, NDArrays.where(valid, d, LogSpace.scalar(d, 0f)));
+            return own(owner, NDArrays.where(valid, d, Scalars.of(d, 0f)));
         }
     }
 
@@ -106,9 +107,9 @@ public record DistillationLoss(Divergence divergence, double temperature) {
             // a uniform stand-in where the cached teacher may hold NaN from padding rows
             NDArray cached = own(scope, teacher.logProbs().stopGradient());
             NDArray teacherCoarse = NDArrays.where(alongClasses(valid, cached), cached,
-                    LogSpace.scalar(cached, (float) -Math.log(teacher.k() + 1)));
+                    Scalars.of(cached, (float) -Math.log(teacher.k() + 1)));
             NDArray d = divergence.between(teacherCoarse, studentCoarse);
-            return own(owner, NDArrays.where(valid, d, LogSpace.scalar(d, 0f)));
+            return own(owner, NDArrays.where(valid, d, Scalars.of(d, 0f)));
         }
     }
 
@@ -125,7 +126,7 @@ public record DistillationLoss(Divergence divergence, double temperature) {
     /** log softmax(logits / τ) over the vocabulary axis, in float32 whatever the logits' type. */
     static NDArray logProbs(NDArray logits, double temperature) {
         NDArray wide = logits.toType(DataType.FLOAT32, false);
-        NDArray scaled = temperature == 1 ? wide : wide.div((float) temperature);
+        NDArray scaled = temperature == 1 ? wide : Scalars.div(wide, temperature);
         return scaled.logSoftmax(LogSpace.lastAxis(scaled));
     }
 

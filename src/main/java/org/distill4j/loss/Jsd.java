@@ -1,6 +1,7 @@
 package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.distill4j.util.Scalars;
 
 /**
  * Generalized Jensen-Shannon divergence in TRL's convention (GKDTrainer.generalized_jsd_loss, Eq. 1
@@ -37,8 +38,8 @@ public record Jsd(double beta) implements Divergence {
             return LogSpace.kl(studentLogProbs, teacherLogProbs);
         }
         NDArray logMixture = LogSpace.logMixture(teacherLogProbs, studentLogProbs, beta);
-        NDArray teacherTerm = LogSpace.kl(teacherLogProbs, logMixture).mul((float) beta);
-        NDArray studentTerm = LogSpace.kl(studentLogProbs, logMixture).mul((float) (1 - beta));
+        NDArray teacherTerm = Scalars.mul(LogSpace.kl(teacherLogProbs, logMixture), beta);
+        NDArray studentTerm = Scalars.mul(LogSpace.kl(studentLogProbs, logMixture), 1 - beta);
         return teacherTerm.add(studentTerm);
     }
 

@@ -2,7 +2,7 @@ package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.types.Shape;
+import org.distill4j.util.Scalars;
 
 /**
  * Divergence arithmetic on log-probabilities whose last axis holds the classes (the vocabulary, or
@@ -24,10 +24,6 @@ final class LogSpace {
         return a.getShape().dimension() - 1;
     }
 
-    /** A scalar of {@code like}'s type, owned by its manager, for {@code where} branches. */
-    static NDArray scalar(NDArray like, float value) {
-        return like.getManager().full(new Shape(), value, like.getDataType());
-    }
 
     /**
      * KL(a‖b) = Σ_c a_c (log a_c − log b_c) over the last axis. Classes with a_c = 0 contribute exactly
@@ -36,7 +32,7 @@ final class LogSpace {
      */
     static NDArray kl(NDArray logA, NDArray logB) {
         NDArray a = logA.exp();
-        NDArray logRatio = NDArrays.where(a.gt(0), logA.sub(logB), scalar(logA, 0f));
+        NDArray logRatio = NDArrays.where(a.gt(0), logA.sub(logB), Scalars.of(logA, 0f));
         return a.mul(logRatio).sum(new int[] {lastAxis(logA)});
     }
 
@@ -60,20 +56,20 @@ final class LogSpace {
         // maximum()'s split gradient on ties
         NDArray shift = x.maximum(y).stopGradient();
         NDArray finite = shift.gt(NEG_INF);
-        NDArray safeShift = NDArrays.where(finite, shift, scalar(x, 0f));
+        NDArray safeShift = NDArrays.where(finite, shift, Scalars.of(x, 0f));
         NDArray sum = x.sub(safeShift).exp().add(y.sub(safeShift).exp());
         // where the shift is finite the sum is ≥ 1; elsewhere log(1) keeps log's derivative finite
-        NDArray logSum = NDArrays.where(finite, sum, scalar(x, 1f)).log();
-        return NDArrays.where(finite, safeShift.add(logSum), scalar(x, NEG_INF));
+        NDArray logSum = NDArrays.where(finite, sum, Scalars.of(x, 1f)).log();
+        return NDArrays.where(finite, safeShift.add(logSum), Scalars.of(x, NEG_INF));
     }
 
     /** log Σ exp over {@code axis} (removed); −∞ for an all −∞ slice, with a zero gradient there. */
     static NDArray logSumExp(NDArray x, int axis) {
         NDArray shift = x.max(new int[] {axis}, true).stopGradient();
         NDArray finite = shift.gt(NEG_INF);
-        NDArray safeShift = NDArrays.where(finite, shift, scalar(x, 0f));
+        NDArray safeShift = NDArrays.where(finite, shift, Scalars.of(x, 0f));
         NDArray sum = x.sub(safeShift).exp().sum(new int[] {axis}, true);
-        NDArray logSum = NDArrays.where(finite, sum, scalar(x, 1f)).log();
-        return NDArrays.where(finite, safeShift.add(logSum), scalar(x, NEG_INF)).squeeze(new int[] {axis});
+        NDArray logSum = NDArrays.where(finite, sum, Scalars.of(x, 1f)).log();
+        return NDArrays.where(finite, safeShift.add(logSum), Scalars.of(x, NEG_INF)).squeeze(new int[] {axis});
     }
 }

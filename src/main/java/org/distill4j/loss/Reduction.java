@@ -2,6 +2,7 @@ package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import org.distill4j.util.Scalars;
 
 /**
  * How per-position divergences d [B, T] and a mask m [B, T] (1 = a response position to train on,
@@ -18,7 +19,7 @@ public enum Reduction {
         public NDArray reduce(NDArray perPosition, NDArray mask) {
             NDArray total = masked(perPosition, mask).sum();
             NDArray count = mask.sum();
-            NDArray safeCount = NDArrays.where(count.gt(0), count, LogSpace.scalar(count, 1f));
+            NDArray safeCount = NDArrays.where(count.gt(0), count, Scalars.of(count, 1f));
             return total.div(safeCount);
         }
     },
@@ -32,7 +33,7 @@ public enum Reduction {
         public NDArray reduce(NDArray perPosition, NDArray mask) {
             NDArray total = masked(perPosition, mask).sum();
             NDArray sequences = mask.sum(new int[] {1}).gt(0).toType(mask.getDataType(), false).sum();
-            NDArray safeSequences = NDArrays.where(sequences.gt(0), sequences, LogSpace.scalar(sequences, 1f));
+            NDArray safeSequences = NDArrays.where(sequences.gt(0), sequences, Scalars.of(sequences, 1f));
             return total.div(safeSequences);
         }
     },
@@ -60,6 +61,6 @@ public enum Reduction {
             throw new IllegalArgumentException("per-position shape " + perPosition.getShape() + " != mask shape " + mask.getShape());
         }
         NDArray weighted = perPosition.mul(mask);
-        return NDArrays.where(mask.gt(0), weighted, LogSpace.scalar(weighted, 0f));
+        return NDArrays.where(mask.gt(0), weighted, Scalars.of(weighted, 0f));
     }
 }

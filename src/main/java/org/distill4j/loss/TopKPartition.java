@@ -3,6 +3,7 @@ package org.distill4j.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import org.distill4j.util.Scalars;
 
 /**
  * The partition of the vocabulary into k chosen classes plus one "tail" class holding everything else,
@@ -23,7 +24,7 @@ final class TopKPartition {
     static NDArray coarsen(NDArray logProbs, NDArray indices) {
         int classAxis = LogSpace.lastAxis(logProbs);
         NDArray chosen = logProbs.gather(indices, classAxis);
-        NDArray rest = NDArrays.where(membership(indices, logProbs).logicalNot(), logProbs, LogSpace.scalar(logProbs, LogSpace.NEG_INF));
+        NDArray rest = NDArrays.where(membership(indices, logProbs).logicalNot(), logProbs, Scalars.of(logProbs, LogSpace.NEG_INF));
         NDArray tail = LogSpace.logSumExp(rest, classAxis).expandDims(classAxis);
         return chosen.concat(tail, classAxis);
     }

@@ -1,6 +1,7 @@
 package org.distill4j.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.distill4j.util.Scalars;
 
 /**
  * Total variation distance, ½·Σ|p − q|, in [0, 1]. Bounded, symmetric, and a metric; its gradient
@@ -10,7 +11,7 @@ public record Tvd() implements Divergence {
     @Override
     public NDArray between(NDArray teacherLogProbs, NDArray studentLogProbs) {
         NDArray gap = teacherLogProbs.exp().sub(studentLogProbs.exp()).abs();
-        return gap.sum(new int[] {LogSpace.lastAxis(gap)}).mul(0.5f);
+        return Scalars.mul(gap.sum(new int[] {LogSpace.lastAxis(gap)}), 0.5);
     }
 
     @Override

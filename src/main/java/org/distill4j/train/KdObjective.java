@@ -2,6 +2,7 @@ package org.distill4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,6 @@ import org.distill4j.lm.Transformer;
 import org.distill4j.loss.ChunkedHeadLoss;
 import org.distill4j.loss.Diagnostics;
 import org.distill4j.loss.DistillationLoss;
-import org.distill4j.loss.Reduction;
 import org.distill4j.loss.SparseTeacher;
 import org.distill4j.loss.TopKCache;
 
@@ -36,12 +36,12 @@ public final class KdObjective implements Objective {
     private final int topK;
     private final Supplier<Map<String, Double>> evaluation;
     private final int vocab;
+    private ChunkedHeadLoss head;
     private TopKCache teacherCache;
     private Map<Example, Integer> cacheIndex;
     private long cachedStep = -1;
     private List<List<Example>> cachedBatches;
     private int diagnosticsEvery = 1;
-    private int headBlockRows;
     private Map<Example, Integer> denseIndex;
     private float[][] denseRows;
 
@@ -69,6 +69,7 @@ public final class KdObjective implements Objective {
         this.eosIds = eosIds;
         this.evaluation = evaluation;
         this.vocab = teacher == null ? student.config().vocabSize() : Math.min(student.config().vocabSize(), teacher.config().vocabSize());
+        this.head = new ChunkedHeadLoss(loss, ChunkedHeadLoss.rowsFor(vocab));
     }
 
     /**
@@ -128,10 +129,7 @@ public final class KdObjective implements Objective {
 
     /** Rows per block of the head and the loss ({@link ChunkedHeadLoss}); by default {@link ChunkedHeadLoss#rowsFor} the vocabulary. */
     public KdObjective headBlockRows(int rows) {
-        if (rows < 1) {
-            throw new IllegalArgumentException("headBlockRows needs rows >= 1");
-        }
-        this.headBlockRows = rows;
+        this.head = new ChunkedHeadLoss(loss, rows);
         return this;
     }
 
@@ -146,7 +144,7 @@ public final class KdObjective implements Objective {
             float[] row = denseRows[id];
             System.arraycopy(row, 0, flat, b * r * vocab, row.length);
         }
-        return m.create(flat, new ai.djl.ndarray.types.Shape(batch.size(), r, vocab));
+        return m.create(flat, new Shape(batch.size(), r, vocab));
     }
 
     /** The batches of a step are drawn once (online sources sample), before any micro-batch's loss. */
@@ -172,27 +170,23 @@ public final class KdObjective implements Objective {
             }
         }
         List<Example> batch = all.get(micro);
-        List<long[]> prompts = new ArrayList<>(batch.size());
-        List<long[]> responses = new ArrayList<>(batch.size());
         long tokens = 0;
         double length = 0;
         int truncated = 0;
         for (Example e : batch) {
-            prompts.add(e.prompt());
-            responses.add(e.response());
             tokens += e.length();
             length += e.response().length;
             if (!eosIds.contains((int) e.response()[e.response().length - 1])) {
                 truncated++;
             }
         }
-        LanguageModel.ResponseHidden s = LanguageModel.responseHidden(student, m, prompts, responses);
+        LanguageModel.ResponseHidden s = LanguageModel.responseHidden(student, m, batch);
         int b = batch.size();
         int r = (int) s.mask().getShape().get(1);
-        ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, prompts, responses, r);
+        ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, r);
         boolean diagnose = step % diagnosticsEvery == 0;
         int diagnosticsK = teacherCache != null ? teacherCache.k() : Math.min(topK > 0 ? topK : 8, vocab);
-        ChunkedHeadLoss.Result result = new ChunkedHeadLoss(loss, headBlockRows > 0 ? headBlockRows : ChunkedHeadLoss.rowsFor(vocab)).compute(
+        ChunkedHeadLoss.Result result = head.compute(
                 s.hidden().reshape(b * r, -1), student.headWeight(), vocab, teacherRows, s.mask().reshape(b * r),
                 ceWeight > 0 ? s.targets().reshape(b * r) : null, ceWeight, 1.0 / stepTokens, diagnose ? diagnosticsK : 0);
         Map<String, Double> extra = new LinkedHashMap<>();
@@ -220,8 +214,7 @@ public final class KdObjective implements Objective {
      * precomputed log-probabilities, or the live teacher's head over its final hidden states (run once here,
      * without gradient); reduced to its top-k when {@code topK} > 0.
      */
-    private ChunkedHeadLoss.TeacherRows teacherRows(NDManager m, List<Example> batch, List<long[]> prompts,
-                                                    List<long[]> responses, int r) {
+    private ChunkedHeadLoss.TeacherRows teacherRows(NDManager m, List<Example> batch, int r) {
         int b = batch.size();
         if (teacherCache != null) {
             int[] ids = new int[b];
@@ -236,39 +229,29 @@ public final class KdObjective implements Objective {
             NDArray indices = cached.indices().reshape(b * r, -1);
             NDArray logProbs = cached.logProbs().reshape(b * r, -1);
             return (from, to, block) -> new ChunkedHeadLoss.TeacherBlock(null, new SparseTeacher.Tensors(
-                    rowsOf(indices, from, to, block).expandDims(0), rowsOf(logProbs, from, to, block).expandDims(0),
+                    ChunkedHeadLoss.rows(indices, from, to, block).expandDims(0), ChunkedHeadLoss.rows(logProbs, from, to, block).expandDims(0),
                     cached.vocabSize(), cached.temperature()));
         }
         NDArray flat;
         boolean hidden = denseRows == null;
         if (hidden) {
-            LanguageModel.ResponseHidden t = LanguageModel.responseHidden(teacher, m, prompts, responses);
+            LanguageModel.ResponseHidden t = LanguageModel.responseHidden(teacher, m, batch);
             flat = t.hidden().stopGradient().reshape(b * r, -1);
         } else {
             flat = denseTeacher(m, batch, r).reshape(b * r, vocab);
         }
         return (from, to, block) -> {
-            NDArray rows = rowsOf(flat, from, to, block);
-            NDArray logits = (hidden ? commonVocab(teacher.logits(rows)) : rows).expandDims(0);
+            NDArray rows = ChunkedHeadLoss.rows(flat, from, to, block);
+            NDArray logits = (hidden ? common(teacher.logits(rows)) : rows).expandDims(0);
             return new ChunkedHeadLoss.TeacherBlock(logits,
                     topK > 0 ? SparseTeacher.tensorsFromLogits(logits, Math.min(topK, vocab), loss.temperature()) : null);
         };
     }
 
-    /** Rows [from, to) of a [N, ..] array, owned by {@code block}. */
-    private static NDArray rowsOf(NDArray a, int from, int to, NDManager block) {
-        NDArray rows = a.get(new ai.djl.ndarray.index.NDIndex(from + ":" + to));
-        rows.attach(block);
-        return rows;
-    }
-
+    /** Logits [.., V'] cut to the common vocabulary (last axis). */
     private NDArray common(NDArray logits) {
-        return logits.getShape().get(2) == vocab ? logits : logits.get(":, :, :" + vocab);
-    }
-
-    /** [N, V'] logits cut to the common vocabulary. */
-    private NDArray commonVocab(NDArray logits) {
-        return logits.getShape().get(1) == vocab ? logits : logits.get(":, :" + vocab);
+        Shape shape = logits.getShape();
+        return shape.get(shape.dimension() - 1) == vocab ? logits : logits.get("..., :" + vocab);
     }
 
     @Override

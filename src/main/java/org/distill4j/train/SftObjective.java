@@ -2,7 +2,6 @@ package org.distill4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.distill4j.data.BatchOrder;
@@ -22,6 +21,7 @@ public final class SftObjective implements Objective {
     private final int batchSize;
     private final int accumulation;
     private final DataSource.Offline data;
+    private final ChunkedHeadLoss head;
 
     public SftObjective(Transformer model, List<Example> train, List<Example> validation, int batchSize, int accumulation, long seed) {
         if (train.isEmpty()) {
@@ -32,6 +32,7 @@ public final class SftObjective implements Objective {
         this.batchSize = batchSize;
         this.accumulation = accumulation;
         this.data = new DataSource.Offline(train, new BatchOrder(train.size(), batchSize, accumulation, seed));
+        this.head = new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(model.config().vocabSize()));
     }
 
     @Override
@@ -53,30 +54,19 @@ public final class SftObjective implements Objective {
         }
         List<Example> b = batch(step, micro);
         long tokens = 0;
-        List<long[]> prompts = new ArrayList<>(b.size());
-        List<long[]> responses = new ArrayList<>(b.size());
         for (Example e : b) {
             tokens += e.length();
-            prompts.add(e.prompt());
-            responses.add(e.response());
         }
-        LanguageModel.ResponseHidden h = LanguageModel.responseHidden(model, m, prompts, responses);
+        LanguageModel.ResponseHidden h = LanguageModel.responseHidden(model, m, b);
         long n = h.mask().size();
-        int vocab = model.config().vocabSize();
         // the head and the cross-entropy block by block: no [B, R, V] logits kept for backward
-        NDArray loss = new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(vocab)).compute(h.hidden().reshape(n, -1), model.headWeight(),
-                vocab, null, h.mask().reshape(n), h.targets().reshape(n), 1.0, 1.0 / stepTokens, 0).objective();
+        NDArray loss = head.compute(h.hidden().reshape(n, -1), model.headWeight(), model.config().vocabSize(), null,
+                h.mask().reshape(n), h.targets().reshape(n), 1.0, 1.0 / stepTokens, 0).objective();
         return new Loss(loss, tokens, Map.of());
     }
 
     private NDArray logProbs(NDManager m, List<Example> b) {
-        List<long[]> prompts = new ArrayList<>(b.size());
-        List<long[]> responses = new ArrayList<>(b.size());
-        for (Example e : b) {
-            prompts.add(e.prompt());
-            responses.add(e.response());
-        }
-        return LanguageModel.responseLogProbs(model, m, prompts, responses);
+        return LanguageModel.responseLogits(model, m, b).targetLogProbs();
     }
 
     @Override

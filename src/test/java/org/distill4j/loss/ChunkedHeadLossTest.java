@@ -134,9 +134,7 @@ class ChunkedHeadLossTest {
             NDArray targets = m.create(next(ids, vocab), new Shape(B * T));
             NDArray th = teacher.hidden(input, null, null, null).reshape(B * T, -1).stopGradient();
             ChunkedHeadLoss.TeacherRows rowsOf = loss == null ? null : topK == 0 ? dense(teacher, th, vocab) : (from, to, bm) -> {
-                NDArray block = th.get(new NDIndex(from + ":" + to));
-                block.attach(bm);
-                NDArray tl = teacher.logits(block).expandDims(0);
+                NDArray tl = teacher.logits(ChunkedHeadLoss.rows(th, from, to, bm)).expandDims(0);
                 return new ChunkedHeadLoss.TeacherBlock(tl, SparseTeacher.tensorsFromLogits(tl, topK, temperature));
             };
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -154,11 +152,8 @@ class ChunkedHeadLossTest {
     }
 
     private static ChunkedHeadLoss.TeacherRows dense(Transformer teacher, NDArray teacherHidden, int vocab) {
-        return (from, to, bm) -> {
-            NDArray block = teacherHidden.get(new NDIndex(from + ":" + to));
-            block.attach(bm);
-            return new ChunkedHeadLoss.TeacherBlock(teacher.logits(block).get(new NDIndex(":, :" + vocab)).expandDims(0), null);
-        };
+        return (from, to, bm) -> new ChunkedHeadLoss.TeacherBlock(
+                teacher.logits(ChunkedHeadLoss.rows(teacherHidden, from, to, bm)).get(new NDIndex(":, :" + vocab)).expandDims(0), null);
     }
 
     private Transformer model(int vocab, int hidden, boolean tied, long seed) {

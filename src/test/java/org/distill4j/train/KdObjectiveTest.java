@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * KdObjective's block-wise loss is the plain definition on its batch: Σ over response tokens of the divergence
  * between the teacher's and the student's full logits (plus the weighted cross-entropy), divided by the step's
  * response tokens; same value, same gradient on every student parameter. Responses of different lengths, a
- * student vocabulary padded beyond the teacher's, with and without a top-k teacher.
+ * student vocabulary padded beyond the teacher's and the reverse, with and without a top-k teacher.
  */
 class KdObjectiveTest {
     private static final List<Example> BATCH = List.of(
@@ -37,25 +37,32 @@ class KdObjectiveTest {
 
     @Test
     void blockWiseLossEqualsThePlainDefinition() {
-        check(0, 5);
+        check(0, 5, 32, 36);
     }
 
     @Test
     void blockWiseLossEqualsThePlainDefinitionAgainstATopKTeacher() {
-        check(5, 4);
+        check(5, 4, 32, 36);
     }
 
     @Test
     void oneBlockLossEqualsThePlainDefinition() {
-        check(0, 1000);
+        check(0, 1000, 32, 36);
     }
 
-    private static void check(int topK, int blockRows) {
+    @Test
+    void teacherVocabularyPaddedBeyondTheStudents() {
+        check(0, 5, 36, 32);
+    }
+
+    /** The vocabularies differ only by padding: both are compared on the first min(teacher, student) ids. */
+    private static void check(int topK, int blockRows, int teacherVocab, int studentVocab) {
+        String common = ":, :, :" + Math.min(teacherVocab, studentVocab);
         DistillationLoss loss = new DistillationLoss(new Jsd(0.4), 1.5);
         double ce = 0.3;
         try (NDManager m = NDManager.newBaseManager();
-             Transformer teacher = Transformer.random(ModelConfig.llama(32, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
-             Transformer student = Transformer.random(ModelConfig.llama(36, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2)) {
+             Transformer teacher = Transformer.random(ModelConfig.llama(teacherVocab, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
+             Transformer student = Transformer.random(ModelConfig.llama(studentVocab, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2)) {
             student.setTrainable(true);
             long stepTokens = BATCH.stream().mapToLong(e -> e.response().length).sum();
 
@@ -64,8 +71,8 @@ class KdObjectiveTest {
                 List<long[]> prompts = BATCH.stream().map(Example::prompt).toList();
                 List<long[]> responses = BATCH.stream().map(Example::response).toList();
                 LanguageModel.ResponseLogits st = LanguageModel.responseLogits(student, s, prompts, responses);
-                NDArray studentLogits = st.logits().get(":, :, :32");
-                NDArray teacherLogits = LanguageModel.responseLogits(teacher, s, prompts, responses).logits().stopGradient();
+                NDArray studentLogits = st.logits().get(common);
+                NDArray teacherLogits = LanguageModel.responseLogits(teacher, s, prompts, responses).logits().get(common).stopGradient();
                 NDArray perToken = topK > 0
                         ? loss.perToken(studentLogits, SparseTeacher.tensorsFromLogits(teacherLogits, topK, loss.temperature()), st.mask())
                         : loss.perToken(studentLogits, teacherLogits, st.mask());
