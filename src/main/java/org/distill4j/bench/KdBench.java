@@ -6,12 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.distill4j.lm.Transformer;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.ForwardKl;
 import org.distill4j.loss.ChunkedHeadLoss;
 import org.distill4j.train.AdamW;
 import org.distill4j.train.AdamWConfig;
+import org.distill4j.train.TeacherPipeline;
 
 /**
  * pytorch_peer.py's kd workload: teacher = medium (no gradient), student = small with vocabulary 8192,
@@ -35,27 +37,35 @@ public final class KdBench {
                 ids[i] = rng.nextInt(vocab);
             }
             ChunkedHeadLoss loss = new ChunkedHeadLoss(new DistillationLoss(new ForwardKl(), 1.0), ChunkedHeadLoss.rowsFor(vocab));
-            for (int i = 0; i < warmup; i++) {
-                step(teacher, student, opt, loss, ids, b, t);
+            // as `kd --source offline` runs it: the teacher's next forward pass on its own thread (TeacherPipeline)
+            java.util.Optional<TeacherPipeline> pipeline = TeacherPipeline.open(parent);
+            try {
+                Function<NDManager, NDArray> teacherForward = m -> teacher.hidden(m.create(ids, new Shape(b, t)), null, null, null).reshape(b * t, -1);
+                long t0 = 0;
+                for (int i = 0; i < warmup + reps; i++) {
+                    if (i == warmup) {
+                        t0 = System.nanoTime();
+                    }
+                    step(teacher, student, opt, loss, ids, b, t, pipeline.orElse(null), i, teacherForward);
+                }
+                return b * t / ((System.nanoTime() - t0) / 1e9 / reps);
+            } finally {
+                pipeline.ifPresent(TeacherPipeline::close);
             }
-            long t0 = System.nanoTime();
-            for (int i = 0; i < reps; i++) {
-                step(teacher, student, opt, loss, ids, b, t);
-            }
-            return b * t / ((System.nanoTime() - t0) / 1e9 / reps);
         }
     }
 
     /**
      * One step as {@code ./distill kd} takes it (KdObjective): the teacher's final hidden states without
-     * gradient, then both heads and the divergence block by block ({@link ChunkedHeadLoss}), backward, AdamW.
+     * gradient (computed during the previous step when there is a pipeline), then both heads and the
+     * divergence block by block ({@link ChunkedHeadLoss}), backward, AdamW.
      */
     private static void step(Transformer teacher, Transformer student, AdamW opt, ChunkedHeadLoss loss, long[] ids,
-                             int b, int t) {
+                             int b, int t, TeacherPipeline pipeline, long i, Function<NDManager, NDArray> teacherForward) {
         int vocab = student.config().vocabSize();
         try (NDManager m = student.manager().newSubManager()) {
             NDArray input = m.create(ids, new Shape(b, t));
-            NDArray teacherHidden = teacher.hidden(input, null, null, null).reshape(b * t, -1);
+            NDArray teacherHidden = pipeline == null ? teacherForward.apply(m) : pipeline.take(m, i, teacherForward, i + 1, teacherForward);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray hidden = student.hidden(input, null, null, null).reshape(b * t, -1);
                 ChunkedHeadLoss.TeacherRows rows = (from, to, block) -> new ChunkedHeadLoss.TeacherBlock(

@@ -171,7 +171,10 @@ public final class KdCommand implements Callable<Integer> {
             ConfigFile.writeResolved(spec, outDir().resolve("config.yaml"));
             Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)));
             trainer.onEvaluation(new LiveDetector(HackingDetector.defaults(), onHacking.equals("stop")));
-            Trainer.Result r = trainer.run(objective, train.resume);
+            Trainer.Result r;
+            try (objective) {
+                r = trainer.run(objective, train.resume);
+            }
             System.err.println("kd: " + r.steps() + " steps" + (r.stoppedEarly() ? " (stopped early: teacher hacking)" : "")
                     + "; student saved to " + outDir());
         }

@@ -692,8 +692,10 @@ public final class TeacherHackingLab {
             TrainConfig tc = new TrainConfig(cfg.distillSteps(), 1, cfg.distillLr(), cfg.distillLr(), 10, 0.0, 1.0,
                     cfg.evalEvery(), cfg.evalEvery() * 4L, cfg.evalEvery(), seed, 5);
             LiveDetector live = new LiveDetector(HackingDetector.defaults(), false);
-            new Trainer(student, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).onEvaluation(live)
-                    .evaluateAlsoAt(earlyEvaluations(cfg.evalEvery())).run(objective, true);
+            try (objective) {
+                new Trainer(student, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).onEvaluation(live)
+                        .evaluateAlsoAt(earlyEvaluations(cfg.evalEvery())).run(objective, true);
+            }
             double total = (System.nanoTime() - t0) / 1e9;
             double eval = evalNanos[0] / 1e9;
             double cpu = cpuSeconds() - cpu0;

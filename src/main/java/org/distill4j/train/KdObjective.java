@@ -25,7 +25,7 @@ import org.distill4j.loss.TopKCache;
  * the response tokens of the optimizer step, plus an optional cross-entropy on the response tokens.
  * Vocabularies that differ only by padding (e.g. 151936 vs 152064) are compared on the common ids.
  */
-public final class KdObjective implements Objective {
+public final class KdObjective implements Objective, AutoCloseable {
     private final Transformer student;
     private final Transformer teacher;
     private final DataSource source;
@@ -44,6 +44,9 @@ public final class KdObjective implements Objective {
     private int diagnosticsEvery = 1;
     private Map<Example, Integer> denseIndex;
     private float[][] denseRows;
+    private boolean pipelineAllowed = true;
+    private boolean pipelineChecked;
+    private TeacherPipeline pipeline;
 
     /**
      * @param evaluation validation metrics of the current student (e.g. the lab's proxy/golden), or empty
@@ -133,6 +136,15 @@ public final class KdObjective implements Objective {
         return this;
     }
 
+    /**
+     * Whether a live teacher over offline data runs its next forward pass on a thread of its own while the
+     * student trains ({@link TeacherPipeline}; on by default, used only with at least 2 intra-op threads).
+     */
+    public KdObjective pipelineTeacher(boolean on) {
+        this.pipelineAllowed = on;
+        return this;
+    }
+
     /** The precomputed teacher log-probabilities of a batch [B, R, V] (zeros, masked, past each response). */
     private NDArray denseTeacher(NDManager m, List<Example> batch, int r) {
         float[] flat = new float[batch.size() * r * vocab];
@@ -183,7 +195,7 @@ public final class KdObjective implements Objective {
         LanguageModel.ResponseHidden s = LanguageModel.responseHidden(student, m, batch);
         int b = batch.size();
         int r = (int) s.mask().getShape().get(1);
-        ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, r);
+        ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, r, step, micro);
         boolean diagnose = step % diagnosticsEvery == 0;
         int diagnosticsK = teacherCache != null ? teacherCache.k() : Math.min(topK > 0 ? topK : 8, vocab);
         ChunkedHeadLoss.Result result = head.compute(
@@ -214,7 +226,7 @@ public final class KdObjective implements Objective {
      * precomputed log-probabilities, or the live teacher's head over its final hidden states (run once here,
      * without gradient); reduced to its top-k when {@code topK} > 0.
      */
-    private ChunkedHeadLoss.TeacherRows teacherRows(NDManager m, List<Example> batch, int r) {
+    private ChunkedHeadLoss.TeacherRows teacherRows(NDManager m, List<Example> batch, int r, long step, int micro) {
         int b = batch.size();
         if (teacherCache != null) {
             int[] ids = new int[b];
@@ -235,8 +247,7 @@ public final class KdObjective implements Objective {
         NDArray flat;
         boolean hidden = denseRows == null;
         if (hidden) {
-            LanguageModel.ResponseHidden t = LanguageModel.responseHidden(teacher, m, batch);
-            flat = t.hidden().stopGradient().reshape(b * r, -1);
+            flat = liveTeacherHidden(m, batch, step, micro).reshape(b * r, -1);
         } else {
             flat = denseTeacher(m, batch, r).reshape(b * r, vocab);
         }
@@ -246,6 +257,46 @@ public final class KdObjective implements Objective {
             return new ChunkedHeadLoss.TeacherBlock(logits,
                     topK > 0 ? SparseTeacher.tensorsFromLogits(logits, Math.min(topK, vocab), loss.temperature()) : null);
         };
+    }
+
+    /** The live teacher's final hidden states along the batch's responses [B, R, H], through the pipeline when there is one. */
+    private NDArray liveTeacherHidden(NDManager m, List<Example> batch, long step, int micro) {
+        TeacherPipeline p = pipeline();
+        if (p == null) {
+            return teacherForward(batch).apply(m);
+        }
+        boolean lastMicro = micro + 1 == accumulation;
+        List<Example> next = lastMicro ? source.batch(step + 1, 0) : batches(step).get(micro + 1);
+        long key = step * accumulation + micro;
+        return p.take(m, key, teacherForward(batch), key + 1, teacherForward(next));
+    }
+
+    private java.util.function.Function<NDManager, NDArray> teacherForward(List<Example> batch) {
+        return scope -> LanguageModel.responseHidden(teacher, scope, batch).hidden().stopGradient();
+    }
+
+    /**
+     * Opened on the first live-teacher batch, on the training thread: only for offline data (whose batches
+     * are known ahead and never need the teacher for sampling meanwhile).
+     */
+    private TeacherPipeline pipeline() {
+        if (!pipelineChecked) {
+            pipelineChecked = true;
+            if (pipelineAllowed && teacher != null && source instanceof DataSource.Offline) {
+                pipeline = TeacherPipeline.open(teacher.manager()).orElse(null);
+            }
+        }
+        return pipeline;
+    }
+
+    /** Closes the teacher pipeline, if one was opened (on the training thread: it restores that thread's engine threads). */
+    @Override
+    public void close() {
+        if (pipeline != null) {
+            pipeline.close();
+            pipeline = null;
+        }
+        pipelineChecked = false;
     }
 
     /** Logits [.., V'] cut to the common vocabulary (last axis). */

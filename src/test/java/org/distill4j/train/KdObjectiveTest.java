@@ -88,7 +88,7 @@ class KdObjectiveTest {
             KdObjective objective = new KdObjective(student, teacher, source, loss, ce, 1, Set.of(2), Map::of, topK)
                     .headBlockRows(blockRows);
             float blockWise;
-            try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (objective; NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 Objective.Loss l = objective.loss(s, 0, 0);
                 blockWise = l.value().getFloat();
                 gc.backward(l.value());

@@ -125,8 +125,11 @@ class KdTest {
             }
             KdObjective objective = new KdObjective(student, teacher, new DataSource.Offline(data, new BatchOrder(16, 8, 1, 0)),
                     new DistillationLoss(new ForwardKl(), 1.0), 0, 1, Set.of(2), Map::of, 8);
-            Trainer.Result r = new Trainer(student, new TrainConfig(3, 1, 1e-3, 1e-3, 0, 0.0, 1.0, 0, 1000, 1, 0, 5),
-                    tmp.resolve("pad"), Map.of()).run(objective, false);
+            Trainer.Result r;
+            try (objective) {
+                r = new Trainer(student, new TrainConfig(3, 1, 1e-3, 1e-3, 0, 0.0, 1.0, 0, 1000, 1, 0, 5),
+                        tmp.resolve("pad"), Map.of()).run(objective, false);
+            }
             assertThat(r.lastRow().get("train_loss").asDouble()).isFinite().isPositive();
             assertThat(r.lastRow().get("teacher_topk_mass").asDouble()).isBetween(0.0, 1.0);
         }

@@ -20,7 +20,10 @@ import org.distill4j.loss.Divergence;
 import org.distill4j.loss.DistillationLoss;
 import org.junit.jupiter.api.Test;
 
-/** The teacher's log-probabilities computed once give the losses and diagnostics of the live teacher. */
+/**
+ * The teacher's log-probabilities computed once give the losses and diagnostics of the live teacher (which,
+ * with the tests' 2 engine threads, runs one batch ahead on its own thread: {@link TeacherPipeline}).
+ */
 class PrecomputedTeacherTest {
     @Test
     void precomputedTeacherEqualsLiveTeacher() {
@@ -46,15 +49,16 @@ class PrecomputedTeacherTest {
                 for (double tau : new double[] {1.0, 2.0}) {
                     DataSource source = new DataSource.Offline(data, new BatchOrder(data.size(), 5, 1, 0));
                     DistillationLoss loss = new DistillationLoss(Divergence.parse(div, 0.5, 0.1), tau);
-                    KdObjective live = new KdObjective(student, teacher, source, loss, 0, 1, Set.of(2), Map::of);
-                    KdObjective pre = new KdObjective(student, teacher, source, loss, 0, 1, Set.of(2), Map::of).precomputeTeacher(data, 4);
-                    for (long step = 0; step < 4; step++) {
-                        try (NDManager s = student.manager().newSubManager()) {
-                            Objective.Loss a = live.loss(s, step, 0);
-                            Objective.Loss b = pre.loss(s, step, 0);
-                            float va = a.value().toFloatArray()[0];
-                            assertThat(b.value().toFloatArray()[0]).as(div + " τ=" + tau).isCloseTo(va, within(1e-5f * (1 + Math.abs(va))));
-                            a.extra().forEach((k, v) -> assertThat(b.extra().get(k)).as(k).isCloseTo(v, within(1e-4 * (1 + Math.abs(v)))));
+                    try (KdObjective live = new KdObjective(student, teacher, source, loss, 0, 1, Set.of(2), Map::of)) {
+                        KdObjective pre = new KdObjective(student, teacher, source, loss, 0, 1, Set.of(2), Map::of).precomputeTeacher(data, 4);
+                        for (long step = 0; step < 4; step++) {
+                            try (NDManager s = student.manager().newSubManager()) {
+                                Objective.Loss a = live.loss(s, step, 0);
+                                Objective.Loss b = pre.loss(s, step, 0);
+                                float va = a.value().toFloatArray()[0];
+                                assertThat(b.value().toFloatArray()[0]).as(div + " τ=" + tau).isCloseTo(va, within(1e-5f * (1 + Math.abs(va))));
+                                a.extra().forEach((k, v) -> assertThat(b.extra().get(k)).as(k).isCloseTo(v, within(1e-4 * (1 + Math.abs(v)))));
+                            }
                         }
                     }
                 }
