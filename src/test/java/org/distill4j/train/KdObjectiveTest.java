@@ -55,6 +55,46 @@ class KdObjectiveTest {
         check(0, 5, 36, 32);
     }
 
+    /**
+     * With the teacher pipeline, a loss is the same to the bit whether the teacher's pass for it ran ahead
+     * (steps in order) or on demand (a fresh objective per step, as after a resume): results do not depend
+     * on timing. Two micro-batches per step, so the pipeline crosses micro-batch and step boundaries.
+     */
+    @Test
+    void teacherRunAheadOrOnDemandGivesTheSameLosses() {
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer teacher = Transformer.random(ModelConfig.llama(32, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
+             Transformer student = Transformer.random(ModelConfig.llama(32, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2)) {
+            DataSource source = new DataSource.Offline(BATCH, new BatchOrder(BATCH.size(), 1, 2, 0));
+            DistillationLoss loss = new DistillationLoss(new Jsd(0.4), 1.5);
+            List<Float> ahead = new java.util.ArrayList<>();
+            try (KdObjective objective = new KdObjective(student, teacher, source, loss, 0, 2, Set.of(2), Map::of)) {
+                for (long step = 0; step < 3; step++) {
+                    for (int micro = 0; micro < 2; micro++) {
+                        try (NDManager s = m.newSubManager()) {
+                            ahead.add(objective.loss(s, step, micro).value().getFloat());
+                        }
+                    }
+                }
+            }
+            List<Float> onDemand = new java.util.ArrayList<>();
+            for (long step = 0; step < 3; step++) {
+                for (int micro = 0; micro < 2; micro++) {
+                    try (KdObjective objective = new KdObjective(student, teacher, source, loss, 0, 2, Set.of(2), Map::of);
+                         NDManager s = m.newSubManager()) {
+                        onDemand.add(objective.loss(s, step, micro).value().getFloat());
+                    }
+                }
+            }
+            assertThat(onDemand).isEqualTo(ahead);
+            try (KdObjective sequential = new KdObjective(student, teacher, source, loss, 0, 2, Set.of(2), Map::of).pipelineTeacher(false);
+                 NDManager s = m.newSubManager()) {
+                assertThat(sequential.loss(s, 0, 0).value().getFloat()).as("without the pipeline: the same up to rounding")
+                        .isCloseTo(ahead.get(0), within(1e-5f * Math.max(1f, Math.abs(ahead.get(0)))));
+            }
+        }
+    }
+
     /** The vocabularies differ only by padding: both are compared on the first min(teacher, student) ids. */
     private static void check(int topK, int blockRows, int teacherVocab, int studentVocab) {
         String common = ":, :, :" + Math.min(teacherVocab, studentVocab);
