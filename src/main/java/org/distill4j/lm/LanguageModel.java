@@ -137,8 +137,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** {@link #responseLogits(Transformer, NDManager, List, List)} of tokenized examples. */
     public static ResponseLogits responseLogits(Transformer model, NDManager m, List<org.distill4j.data.Example> batch) {
-        return responseLogits(model, m, batch.stream().map(org.distill4j.data.Example::prompt).toList(),
-                batch.stream().map(org.distill4j.data.Example::response).toList());
+        return withLogits(model, responseHidden(model, m, batch));
     }
 
     /**
@@ -148,7 +147,11 @@ public final class LanguageModel implements AutoCloseable {
      * response tokens go through the LM head.
      */
     public static ResponseLogits responseLogits(Transformer model, NDManager m, List<long[]> prompts, List<long[]> responses) {
-        ResponseHidden h = responseHidden(model, m, prompts, responses);
+        return withLogits(model, responseHidden(model, m, prompts, responses));
+    }
+
+    /** Only the response positions go through the LM head. */
+    private static ResponseLogits withLogits(Transformer model, ResponseHidden h) {
         return new ResponseLogits(model.logits(h.hidden()), h.targets(), h.mask());
     }
 

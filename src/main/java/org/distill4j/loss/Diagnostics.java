@@ -73,7 +73,7 @@ public record Diagnostics(double forwardKl, double reverseKl, double teacherMass
             NDArray indices = detached(teacher.indices(), scope);
             NDArray studentCoarse = TopKPartition.coarsen(logQ, indices);
             NDArray teacherCoarse = NDArrays.where(DistillationLoss.alongClasses(valid, studentCoarse), detached(teacher.logProbs(), scope),
-                    Scalars.of(studentCoarse, (float) -Math.log(k + 1)));
+                    Scalars.of(studentCoarse, -Math.log(k + 1)));
             NDIndex topClasses = new NDIndex(":, :, 0:" + k);
             NDArray studentTop = logQ.topK(k, 2, true, false).get(1);
             NDArray inTeacherTop = TopKPartition.membership(indices, logQ).toType(DataType.FLOAT32, false);

@@ -107,7 +107,7 @@ public record DistillationLoss(Divergence divergence, double temperature) {
             // a uniform stand-in where the cached teacher may hold NaN from padding rows
             NDArray cached = own(scope, teacher.logProbs().stopGradient());
             NDArray teacherCoarse = NDArrays.where(alongClasses(valid, cached), cached,
-                    Scalars.of(cached, (float) -Math.log(teacher.k() + 1)));
+                    Scalars.of(cached, -Math.log(teacher.k() + 1)));
             NDArray d = divergence.between(teacherCoarse, studentCoarse);
             return own(owner, NDArrays.where(valid, d, Scalars.of(d, 0f)));
         }

@@ -24,7 +24,6 @@ final class LogSpace {
         return a.getShape().dimension() - 1;
     }
 
-
     /**
      * KL(a‖b) = Σ_c a_c (log a_c − log b_c) over the last axis. Classes with a_c = 0 contribute exactly
      * 0 (the 0·log 0 = 0 convention) and pass no gradient; a_c > 0 with b_c = 0 gives +∞, as it should.

@@ -63,8 +63,8 @@ class KdObjectiveTest {
     @Test
     void teacherRunAheadOrOnDemandGivesTheSameLosses() {
         try (NDManager m = NDManager.newBaseManager();
-             Transformer teacher = Transformer.random(ModelConfig.llama(32, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
-             Transformer student = Transformer.random(ModelConfig.llama(32, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2)) {
+             Transformer teacher = teacher(32, m);
+             Transformer student = student(32, m)) {
             DataSource source = new DataSource.Offline(BATCH, new BatchOrder(BATCH.size(), 1, 2, 0));
             DistillationLoss loss = new DistillationLoss(new Jsd(0.4), 1.5);
             List<Float> ahead = new java.util.ArrayList<>();
@@ -95,14 +95,22 @@ class KdObjectiveTest {
         }
     }
 
+    private static Transformer teacher(int vocab, NDManager m) {
+        return Transformer.random(ModelConfig.llama(vocab, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
+    }
+
+    private static Transformer student(int vocab, NDManager m) {
+        return Transformer.random(ModelConfig.llama(vocab, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2);
+    }
+
     /** The vocabularies differ only by padding: both are compared on the first min(teacher, student) ids. */
     private static void check(int topK, int blockRows, int teacherVocab, int studentVocab) {
         String common = ":, :, :" + Math.min(teacherVocab, studentVocab);
         DistillationLoss loss = new DistillationLoss(new Jsd(0.4), 1.5);
         double ce = 0.3;
         try (NDManager m = NDManager.newBaseManager();
-             Transformer teacher = Transformer.random(ModelConfig.llama(teacherVocab, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
-             Transformer student = Transformer.random(ModelConfig.llama(studentVocab, 16, 32, 2, 4, 2, 32, true, 1, 2, 0), m, 2)) {
+             Transformer teacher = teacher(teacherVocab, m);
+             Transformer student = student(studentVocab, m)) {
             student.setTrainable(true);
             long stepTokens = BATCH.stream().mapToLong(e -> e.response().length).sum();
 
