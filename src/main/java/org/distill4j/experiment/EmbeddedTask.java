@@ -10,26 +10,53 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * The embedded prompt→response language (docs/embedded-task.md): a prompt lists K ∈ [3, 8] items
- * ("adjective noun"), the response describes every item once, in one of several orders, each with one
+ * The embedded prompt→response language (docs/embedded-task.md): a prompt lists K ∈ [3, 6] items
+ * ("adjective noun", all nouns of one topic), the response describes every item once, in one of several orders, each with one
  * of four clause templates, the adjective possibly replaced by its synonym, a verb drawn from the
- * noun's class, clauses joined by one of three connectives. Every response has exactly one
+ * noun's topic, clauses joined by one of three connectives. Every response has exactly one
  * derivation, so its probability under the grammar is exact ({@link #logProb}); the grammar's
  * conditional entropy is the floor any model's per-token NLL can reach.
  */
 public final class EmbeddedTask {
+    /**
+     * Nouns by topic: a prompt's items all come from one topic, and each topic has verbs of its own, so
+     * what a response says depends on the prompt through its topic as well as through its items.
+     */
     static final String[][] NOUNS = {
-        {"fox", "cat", "dog", "owl", "bear", "wolf", "deer", "crow", "frog", "goat",
-         "hare", "lion", "mole", "mouse", "seal", "swan", "toad", "whale", "horse", "eagle"},
-        {"car", "lamp", "bell", "coin", "door", "drum", "kite", "ring", "rope", "ship",
-         "sword", "clock", "chair", "glass", "key", "boat", "cup", "box", "book", "wheel"},
-        {"tree", "rose", "fern", "moss", "oak", "pine", "reed", "vine", "lily", "palm",
-         "ivy", "tulip", "daisy", "maple", "cedar", "birch", "willow", "thistle", "clover", "orchid"},
+        {"cow", "pig", "goat", "sheep", "horse", "hen"},
+        {"fox", "wolf", "bear", "deer", "lion", "hare"},
+        {"owl", "crow", "swan", "eagle", "robin", "hawk"},
+        {"whale", "seal", "shark", "crab", "squid", "eel"},
+        {"ant", "bee", "moth", "wasp", "beetle", "flea"},
+        {"oak", "pine", "birch", "maple", "cedar", "willow"},
+        {"rose", "lily", "tulip", "daisy", "orchid", "iris"},
+        {"hammer", "saw", "drill", "wrench", "axe", "chisel"},
+        {"chair", "table", "bed", "sofa", "desk", "shelf"},
+        {"car", "bus", "train", "truck", "bike", "van"},
+        {"drum", "flute", "harp", "violin", "horn", "bell"},
+        {"cup", "pot", "pan", "bowl", "plate", "jug"},
+        {"house", "tower", "barn", "church", "castle", "hut"},
+        {"cloud", "storm", "wind", "rain", "snow", "sun"},
+        {"stone", "gem", "coin", "ring", "pearl", "crystal"},
+        {"hat", "coat", "scarf", "boot", "glove", "shirt"},
     };
     static final String[][] VERBS = {
-        {"runs", "sleeps", "jumps", "eats", "sings", "hides", "hunts", "waits"},
-        {"shines", "breaks", "falls", "rolls", "rests", "spins", "rings", "stays"},
-        {"grows", "blooms", "sways", "wilts", "climbs", "spreads", "bends", "thrives"},
+        {"grazes", "sleeps", "wanders"},
+        {"hunts", "runs", "hides"},
+        {"flies", "sings", "nests"},
+        {"swims", "dives", "drifts"},
+        {"crawls", "buzzes", "stings"},
+        {"grows", "sways", "bends"},
+        {"blooms", "wilts", "fades"},
+        {"cuts", "strikes", "rusts"},
+        {"stands", "creaks", "wobbles"},
+        {"drives", "stops", "honks"},
+        {"rings", "plays", "hums"},
+        {"spills", "cracks", "steams"},
+        {"looms", "crumbles", "endures"},
+        {"gathers", "passes", "rages"},
+        {"glitters", "sparkles", "gleams"},
+        {"fits", "tears", "dries"},
     };
     /** Adjectives used in prompts, each with one synonym that appears only in responses. */
     static final String[][] ADJECTIVES = {
@@ -49,7 +76,7 @@ public final class EmbeddedTask {
     static final double ORDER_SAME = 0.5;
     static final double ORDER_REVERSED = 0.2;
     static final int MIN_ITEMS = 3;
-    static final int MAX_ITEMS = 8;
+    static final int MAX_ITEMS = 6;
 
     /** Splits of the prompt space, disjoint by a hash of the prompt. */
     public enum Split {
@@ -65,11 +92,11 @@ public final class EmbeddedTask {
     }
 
     /** One prompt item. */
-    public record Item(int adjective, int nounClass, int noun) {}
+    public record Item(int adjective, int topic, int noun) {}
 
     private final Map<String, int[]> nounIndex = new HashMap<>();
     private final Map<String, int[]> adjectiveIndex = new HashMap<>();
-    private final Map<String, Integer> verbClass = new HashMap<>();
+    private final Map<String, Integer> verbTopic = new HashMap<>();
 
     public EmbeddedTask() {
         for (int c = 0; c < NOUNS.length; c++) {
@@ -77,7 +104,7 @@ public final class EmbeddedTask {
                 nounIndex.put(NOUNS[c][n], new int[] {c, n});
             }
             for (String v : VERBS[c]) {
-                verbClass.put(v, c);
+                verbTopic.put(v, c);
             }
         }
         for (int a = 0; a < ADJECTIVES.length; a++) {
@@ -102,10 +129,10 @@ public final class EmbeddedTask {
         return new ArrayList<>(v);
     }
 
-    /** Number of distinct prompts: Σ_K (60 choose K distinct nouns, ordered) × 40^K. */
+    /** Number of distinct prompts: topics × Σ_K (nouns of a topic choose K, ordered) × adjectives^K. */
     public double promptSpaceSize() {
         double total = 0;
-        int nouns = NOUNS.length * NOUNS[0].length;
+        int nouns = NOUNS[0].length;
         for (int k = MIN_ITEMS; k <= MAX_ITEMS; k++) {
             double ordered = 1;
             for (int i = 0; i < k; i++) {
@@ -113,7 +140,7 @@ public final class EmbeddedTask {
             }
             total += ordered * Math.pow(ADJECTIVES.length, k);
         }
-        return total;
+        return NOUNS.length * total;
     }
 
     /** The i-th prompt of a split; the same (seed, split, i) always gives the same prompt. */
@@ -135,14 +162,14 @@ public final class EmbeddedTask {
 
     private static List<Item> randomItems(SplittableRandom rng) {
         int k = MIN_ITEMS + rng.nextInt(MAX_ITEMS - MIN_ITEMS + 1);
+        int topic = rng.nextInt(NOUNS.length);
         List<Item> items = new ArrayList<>(k);
-        boolean[][] used = new boolean[NOUNS.length][NOUNS[0].length];
+        boolean[] used = new boolean[NOUNS[topic].length];
         while (items.size() < k) {
-            int c = rng.nextInt(NOUNS.length);
-            int n = rng.nextInt(NOUNS[c].length);
-            if (!used[c][n]) {
-                used[c][n] = true;
-                items.add(new Item(rng.nextInt(ADJECTIVES.length), c, n));
+            int n = rng.nextInt(NOUNS[topic].length);
+            if (!used[n]) {
+                used[n] = true;
+                items.add(new Item(rng.nextInt(ADJECTIVES.length), topic, n));
             }
         }
         return items;
@@ -153,7 +180,7 @@ public final class EmbeddedTask {
         StringBuilder sb = new StringBuilder("describe :");
         for (int i = 0; i < items.size(); i++) {
             Item it = items.get(i);
-            sb.append(i == 0 ? " " : " , ").append(ADJECTIVES[it.adjective()][0]).append(' ').append(NOUNS[it.nounClass()][it.noun()]);
+            sb.append(i == 0 ? " " : " , ").append(ADJECTIVES[it.adjective()][0]).append(' ').append(NOUNS[it.topic()][it.noun()]);
         }
         return sb.append(" .").toString();
     }
@@ -206,8 +233,8 @@ public final class EmbeddedTask {
             }
             Item it = items.get(order[i]);
             String adj = ADJECTIVES[it.adjective()][rng.nextDouble() < SYNONYM_P ? 1 : 0];
-            String noun = NOUNS[it.nounClass()][it.noun()];
-            String verb = VERBS[it.nounClass()][rng.nextInt(VERBS[it.nounClass()].length)];
+            String noun = NOUNS[it.topic()][it.noun()];
+            String verb = VERBS[it.topic()][rng.nextInt(VERBS[it.topic()].length)];
             sb.append(switch (pick(TEMPLATE_P, rng)) {
                 case 0 -> "the " + adj + " " + noun + " " + verb;
                 case 1 -> "a " + noun + " that is " + adj;
@@ -240,7 +267,7 @@ public final class EmbeddedTask {
         int pos = 0;
         while (true) {
             Clause clause = parseClause(w, pos);
-            if (clause == null || (clause.verbClass >= 0 && clause.verbClass != clause.nounClass)) {
+            if (clause == null || (clause.verbTopic >= 0 && clause.verbTopic != clause.topic)) {
                 return null;
             }
             clauses.add(clause);
@@ -264,21 +291,29 @@ public final class EmbeddedTask {
     }
 
     /**
-     * Whether a response is well-formed whatever the prompt: clauses of the four templates, verbs of the
-     * noun's class, valid connectives, a final " ." and 3–8 clauses with distinct nouns. (Which items
-     * it describes is checked by {@link #follows}.)
+     * Whether a response is a sentence of the language's syntax: clauses of the four templates, each verb of
+     * its noun's topic, valid connectives and a final " .".
+     */
+    public boolean grammatical(String response) {
+        return parse(response) != null;
+    }
+
+    /**
+     * Whether a response is well-formed whatever the prompt: {@link #grammatical} with 3–6 clauses naming
+     * distinct nouns of one topic. (Which items it describes is checked by {@link #follows}.)
      */
     public boolean wellFormed(String response) {
         Parse p = parse(response);
         if (p == null || p.clauses().size() < MIN_ITEMS || p.clauses().size() > MAX_ITEMS) {
             return false;
         }
-        return p.clauses().stream().map(c -> c.nounClass * 100 + c.noun).distinct().count() == p.clauses().size();
+        return p.clauses().stream().map(c -> c.topic).distinct().count() == 1
+                && p.clauses().stream().map(c -> c.noun).distinct().count() == p.clauses().size();
     }
 
     /**
      * log p(response | prompt) under the grammar, or empty when the response breaks a rule (an item
-     * missing, repeated or invented, a wrong verb class, a malformed clause or connective).
+     * missing, repeated or invented, a verb of another topic, a malformed clause or connective).
      */
     public Optional<Double> logProb(List<Item> items, String response) {
         Parse parse = parse(response);
@@ -297,7 +332,7 @@ public final class EmbeddedTask {
             int which = -1;
             for (int j = 0; j < k; j++) {
                 Item it = items.get(j);
-                if (it.nounClass() == clause.nounClass && it.noun() == clause.noun) {
+                if (it.topic() == clause.topic && it.noun() == clause.noun) {
                     which = j;
                 }
             }
@@ -308,8 +343,8 @@ public final class EmbeddedTask {
             order[i] = which;
             lp += Math.log(TEMPLATE_P[clause.template]);
             lp += Math.log(clause.synonym ? SYNONYM_P : 1 - SYNONYM_P);
-            if (clause.verbClass >= 0) {
-                lp += -Math.log(VERBS[clause.nounClass].length);
+            if (clause.verbTopic >= 0) {
+                lp += -Math.log(VERBS[clause.topic].length);
             }
         }
         boolean same = true;
@@ -334,9 +369,9 @@ public final class EmbeddedTask {
         int template;
         int adjective;
         boolean synonym;
-        int nounClass;
+        int topic;
         int noun;
-        int verbClass = -1;
+        int verbTopic = -1;
         int end;
     }
 
@@ -388,17 +423,17 @@ public final class EmbeddedTask {
         if (n == null) {
             return false;
         }
-        c.nounClass = n[0];
+        c.topic = n[0];
         c.noun = n[1];
         return true;
     }
 
     private boolean verb(Clause c, String word) {
-        Integer v = verbClass.get(word);
+        Integer v = verbTopic.get(word);
         if (v == null) {
             return false;
         }
-        c.verbClass = v;
+        c.verbTopic = v;
         return true;
     }
 

@@ -69,10 +69,25 @@ class EmbeddedTaskTest {
         }
     }
 
+    /** A prompt's items share one topic, and a response naming nouns of two topics is not well-formed. */
+    @Test
+    void promptsStayWithinOneTopic() {
+        for (int i = 0; i < 500; i++) {
+            List<Item> p = task.prompt(4, Split.DISTILL, i);
+            assertThat(p.stream().map(Item::topic).distinct()).hasSize(1);
+        }
+        assertThat(task.wellFormed("the red cow grazes and a pig that is big ; there is a old hen .")).isTrue();
+        assertThat(task.wellFormed("the red cow grazes and a fox that is big ; there is a old hen .")).isFalse();
+        assertThat(task.wellFormed("the red cow hunts and a pig that is big ; there is a old hen .")).isFalse();
+        assertThat(task.grammatical("the red cow grazes and a fox that is big ; there is a old hen .")).isTrue();
+        assertThat(task.grammatical("the red cow hunts and a pig that is big ; there is a old hen .")).isFalse();
+        assertThat(task.wellFormed("the red cow grazes and a cow that is big ; there is a old hen .")).isFalse();
+    }
+
     /** The exact probabilities agree with sampling frequencies on a 3-item prompt. */
     @Test
     void logProbMatchesEmpiricalFrequencies() {
-        List<Item> p = List.of(new Item(0, 0, 0), new Item(5, 1, 3), new Item(9, 2, 7));
+        List<Item> p = List.of(new Item(0, 2, 0), new Item(5, 2, 3), new Item(9, 2, 5));
         SplittableRandom rng = new SplittableRandom(9);
         Map<String, Integer> counts = new HashMap<>();
         int n = 400_000;

@@ -28,9 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * computed here from the data: the entropy of the response tokens' unigram distribution (the best any
  * model that ignores context can do) and the grammar's exact conditional entropy (the floor no model
  * can beat). A model below the midpoint between them has learned context-dependent structure; the
- * rule check then confirms that its samples are well-formed sentences of the language (templates, verbs of the
- * noun's class, connectives, distinct nouns); which prompt items they describe is the harder part of the
- * task (copying), which the second test checks on a copy task.
+ * rule check then confirms that its samples are sentences of the language's syntax (templates, verbs of the
+ * noun's topic, connectives); keeping to one topic without repeating a noun, and which prompt items they
+ * describe, are the harder part of the task (bookkeeping and copying), which the second test checks on a
+ * copy task.
  */
 class SftLearnsTheTaskTest {
     @TempDir
@@ -68,7 +69,7 @@ class SftLearnsTheTaskTest {
              Transformer model = newModel(task, m)) {
             List<Example> trainSet = examples(tok, train);
             List<Example> valSet = examples(tok, val);
-            long before = wellFormed(task, model, tok, valSet);
+            long before = grammatical(task, model, tok, valSet);
             SftObjective objective = new SftObjective(model, trainSet, valSet, 32, 1, 3);
             Trainer.Result r = new Trainer(model, new TrainConfig(700, 1, 3e-3, 3e-4, 30, 0.01, 1.0, 700, 1000, 100, 3, 5),
                     tmp.resolve("sft"), Map.of()).run(objective, false);
@@ -76,9 +77,9 @@ class SftLearnsTheTaskTest {
             System.out.printf("val loss %.3f, threshold %.3f (unigram %.3f, grammar %.3f)%n", valLoss, threshold, unigramEntropy, grammarEntropy);
             assertThat(valLoss).isLessThan(threshold);
 
-            long after = wellFormed(task, model, tok, valSet);
-            System.out.printf("well-formed samples: %d / 100 before training, %d / 100 after%n", before, after);
-            // 700 steps of a 2-layer model: most samples are sentences of the language (68 measured here), none before
+            long after = grammatical(task, model, tok, valSet);
+            System.out.printf("grammatical samples: %d / 100 before training, %d / 100 after%n", before, after);
+            // 700 steps of a 2-layer model: most samples are sentences of the language, none before
             assertThat(before).isLessThanOrEqualTo(2);
             assertThat(after).isGreaterThanOrEqualTo(50);
         }
@@ -88,9 +89,10 @@ class SftLearnsTheTaskTest {
      * The part of the task the grammar test above leaves out: using the prompt's items. A procedural copy task on
      * the same vocabulary, whose one rule is that the response names exactly the prompt's items, in order
      * ({@code describe : red fox , old car .} → {@code there is a red fox and there is a old car .}). Ignoring
-     * the prompt costs ln 40 + ln 60 ≈ 7.8 nats per item, and a model that only learns the format decodes
+     * the prompt costs ln 40 + ln 96 ≈ 8.3 nats per item, and a model that only learns the format decodes
      * 0 exact copies; SFT from scratch must learn to look the items up (an induction circuit, which appears
-     * abruptly after a few hundred steps at this learning rate: 700 measured with this seed).
+     * abruptly after some hundreds of steps at this learning rate: 100 of 100 copies after 1,500 steps with this
+ * seed, none after 900).
      */
     @Test
     void sftFromScratchLearnsToCopyThePromptsItems() {
@@ -110,7 +112,7 @@ class SftLearnsTheTaskTest {
              Transformer model = newModel(task, m)) {
             List<Example> trainSet = examples(tok, train);
             long before = exactCopies(model, tok, val);
-            new Trainer(model, new TrainConfig(900, 1, 1e-2, 1e-4, 50, 0.01, 1.0, 900, 1000, 100, 3, 5), tmp.resolve("copy"), Map.of())
+            new Trainer(model, new TrainConfig(1500, 1, 1e-2, 1e-4, 50, 0.01, 1.0, 1500, 1000, 100, 3, 5), tmp.resolve("copy"), Map.of())
                     .run(new SftObjective(model, trainSet, List.of(), 32, 1, 3), false);
             long after = exactCopies(model, tok, val);
             System.out.printf("exact copies of 3-item prompts (greedy): %d / 100 before training, %d / 100 after%n", before, after);
@@ -152,11 +154,11 @@ class SftLearnsTheTaskTest {
         return exact;
     }
 
-    private static long wellFormed(EmbeddedTask task, Transformer model, Tokenizer tok, List<Example> valSet) {
+    private static long grammatical(EmbeddedTask task, Transformer model, Tokenizer tok, List<Example> valSet) {
         List<long[]> prompts = valSet.stream().map(Example::prompt).toList();
         List<Sample> samples = new Sampler(model, tok).generate(prompts,
                 new SamplingParams(1.0, 0, 1.0, 64, 1, 11, Set.of(WordLevelTokenizer.EOS_ID), List.of()));
-        return samples.stream().filter(s -> task.wellFormed(s.text())).count();
+        return samples.stream().filter(s -> task.grammatical(s.text())).count();
     }
 
     private static double unigramEntropy(List<String[]> pairs) {
