@@ -11,9 +11,9 @@ import java.util.SplittableRandom;
 
 /**
  * The embedded prompt→response language (docs/embedded-task.md): a prompt lists K ∈ [3, 6] items
- * ("adjective noun", all nouns of one topic), the response describes every item once, in one of several orders, each with one
- * of four clause templates, the adjective possibly replaced by its synonym, a verb drawn from the
- * noun's topic, clauses joined by one of three connectives. Every response has exactly one
+ * ("adjective noun", all nouns of one topic), the response describes every item once, in one of several
+ * orders, each with one of four clause templates, the adjective possibly replaced by its synonym, a verb
+ * drawn from the topic's, clauses joined by one of three connectives. Every response has exactly one
  * derivation, so its probability under the grammar is exact ({@link #logProb}); the grammar's
  * conditional entropy is the floor any model's per-token NLL can reach.
  */
