@@ -69,19 +69,26 @@ class EmbeddedTaskTest {
         }
     }
 
-    /** A prompt's items share one topic, and a response naming nouns of two topics is not well-formed. */
+    /** A prompt's items share one topic; a response naming nouns of two topics is grammatical but not well-formed. */
     @Test
     void promptsStayWithinOneTopic() {
         for (int i = 0; i < 500; i++) {
             List<Item> p = task.prompt(4, Split.DISTILL, i);
             assertThat(p.stream().map(Item::topic).distinct()).hasSize(1);
         }
-        assertThat(task.wellFormed("the red cow grazes and a pig that is big ; there is a old hen .")).isTrue();
-        assertThat(task.wellFormed("the red cow grazes and a fox that is big ; there is a old hen .")).isFalse();
-        assertThat(task.wellFormed("the red cow hunts and a pig that is big ; there is a old hen .")).isFalse();
-        assertThat(task.grammatical("the red cow grazes and a fox that is big ; there is a old hen .")).isTrue();
-        assertThat(task.grammatical("the red cow hunts and a pig that is big ; there is a old hen .")).isFalse();
-        assertThat(task.wellFormed("the red cow grazes and a cow that is big ; there is a old hen .")).isFalse();
+        String ok = "the red cow grazes and a pig that is big ; there is a old hen .";
+        String twoTopics = "the red cow grazes and a fox that is big ; there is a old hen .";
+        String repeatedNoun = "the red cow grazes and a cow that is big ; there is a old hen .";
+        String foreignVerb = "the red cow hunts and a pig that is big ; there is a old hen .";
+        assertThat(task.wellFormed(ok)).isTrue();
+        // two topics or a repeated noun: still the language's syntax, but not a well-formed answer
+        assertThat(task.grammatical(twoTopics)).isTrue();
+        assertThat(task.wellFormed(twoTopics)).isFalse();
+        assertThat(task.grammatical(repeatedNoun)).isTrue();
+        assertThat(task.wellFormed(repeatedNoun)).isFalse();
+        // a verb of another topic breaks the syntax itself
+        assertThat(task.grammatical(foreignVerb)).isFalse();
+        assertThat(task.wellFormed(foreignVerb)).isFalse();
     }
 
     /** The exact probabilities agree with sampling frequencies on a 3-item prompt. */

@@ -91,8 +91,8 @@ class SftLearnsTheTaskTest {
      * ({@code describe : red fox , old car .} → {@code there is a red fox and there is a old car .}). Ignoring
      * the prompt costs ln 40 + ln 96 ≈ 8.3 nats per item, and a model that only learns the format decodes
      * 0 exact copies; SFT from scratch must learn to look the items up (an induction circuit, which appears
-     * abruptly after some hundreds of steps at this learning rate: 100 of 100 copies after 1,500 steps with this
- * seed, none after 900).
+     * abruptly after some hundreds of steps at this learning rate: 100 of 100 copies after 1,500 steps with
+     * this seed, none after 900).
      */
     @Test
     void sftFromScratchLearnsToCopyThePromptsItems() {
