@@ -56,8 +56,8 @@ class ModelConfigTest {
 
     @Test
     void unknownModelTypeIsNamed() throws Exception {
-        Path f = config(n -> n.put("model_type", "gpt2"));
-        assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(UserError.class).hasMessageContaining("gpt2");
+        Path f = config(n -> n.put("model_type", "falcon"));
+        assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(UserError.class).hasMessageContaining("falcon");
     }
 
     @Test
