@@ -161,7 +161,7 @@ public final class Sampler {
                     for (int r = 0; r < b; r++) {
                         visible[r] = Arrays.copyOf(keyValid[r], past + t);
                     }
-                    NDArray mask = AttentionMask.padded(m, visible, t, past, 0); // sliding layers add their window
+                    NDArray mask = AttentionMask.padded(m, visible, t, past, model.config().slidingWindow());
                     NDArray hidden = fusedWeights.hidden(idArr, posArr, mask, cache);
                     NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
                     NDArray logits = fusedWeights.logits(last).reshape(b, vocab);

@@ -255,8 +255,8 @@ final class HfConfig {
             putCap(n, "attn_logit_softcapping", c.attnLogitSoftcap());
             putCap(n, "final_logit_softcapping", c.finalLogitSoftcap());
         }
-        if (c.slidingWindow() > 0) {
-            n.put("sliding_window", c.slidingWindow());
+        if (c.windowTokens() > 0) {
+            n.put("sliding_window", c.windowTokens());
             if (family == Family.QWEN2 || family == Family.QWEN3) {
                 n.put("use_sliding_window", true);
             }

@@ -17,8 +17,8 @@ import org.distill4j.util.UserError;
  * @param localRope      rotary embedding of sliding-window layers (Gemma 3's rope_local_base_freq); same as rope otherwise
  * @param qkvBias        biases on the q, k, v projections (Qwen2 always; Llama with attention_bias; GPT-2 always)
  * @param outputBias     bias on the attention output projection (attention_bias; GPT-2)
- * @param slidingWindow  attention window in tokens of the layers marked sliding, or 0
- * @param slidingLayers  per layer: whether it attends within {@code slidingWindow} only (transformers' layer_types)
+ * @param windowTokens   attention window in tokens of the layers marked sliding (config.json's sliding_window), or 0
+ * @param slidingLayers  per layer: whether it attends within {@code windowTokens} only (transformers' layer_types)
  * @param queryPreAttnScalar scores are scaled by this^-½ (Gemma); 0 means head_dim
  * @param attnLogitSoftcap  scores become cap·tanh(scores / cap) before the mask (Gemma 2); 0 means none
  * @param finalLogitSoftcap logits become cap·tanh(logits / cap) (Gemma 2); 0 means none
@@ -40,7 +40,7 @@ public record ModelConfig(
         boolean qkvBias,
         boolean outputBias,
         boolean mlpBias,
-        int slidingWindow,
+        int windowTokens,
         List<Boolean> slidingLayers,
         double queryPreAttnScalar,
         double attnLogitSoftcap,
@@ -66,9 +66,9 @@ public record ModelConfig(
         require(maxPositionEmbeddings > 0, "max_position_embeddings", "must be positive");
         require(rope.rotaryDim(headDim) % 2 == 0 && localRope.rotaryDim(headDim) % 2 == 0, "partial_rotary_factor",
                 "must leave an even number of rotary dimensions");
-        slidingLayers = slidingLayers.isEmpty() ? Collections.nCopies(numHiddenLayers, slidingWindow > 0) : List.copyOf(slidingLayers);
+        slidingLayers = slidingLayers.isEmpty() ? Collections.nCopies(numHiddenLayers, windowTokens > 0) : List.copyOf(slidingLayers);
         require(slidingLayers.size() == numHiddenLayers, "layer_types", "must have num_hidden_layers (" + numHiddenLayers + ") entries");
-        require(slidingWindow >= 0, "sliding_window", "must not be negative");
+        require(windowTokens >= 0, "sliding_window", "must not be negative");
         require(queryPreAttnScalar >= 0, "query_pre_attn_scalar", "must be positive");
         require(attnLogitSoftcap >= 0, "attn_logit_softcapping", "must be positive");
         require(finalLogitSoftcap >= 0, "final_logit_softcapping", "must be positive");
@@ -109,9 +109,23 @@ public record ModelConfig(
         return rope.theta();
     }
 
+    /** Whether some layers attend within a window and others do not (Gemma 2 and 3, Qwen with max_window_layers). */
+    public boolean mixedWindows() {
+        return slidingLayers.contains(true) && slidingLayers.contains(false);
+    }
+
+    /**
+     * The window every layer shares, in tokens: what a caller that builds its own attention mask includes
+     * ({@link AttentionMask}'s window). 0 when no layer has one, and when layers differ: then the caller's mask is
+     * the full one and the model narrows it for each sliding layer itself.
+     */
+    public int slidingWindow() {
+        return slidingLayers.contains(false) ? 0 : windowTokens;
+    }
+
     /** The attention window of {@code layer} in tokens, or 0 for full causal attention. */
     public int window(int layer) {
-        return slidingLayers.get(layer) ? slidingWindow : 0;
+        return slidingLayers.get(layer) ? windowTokens : 0;
     }
 
     /** The multiplier of the attention scores: query_pre_attn_scalar^-½ (Gemma) or head_dim^-½. */
@@ -122,7 +136,7 @@ public record ModelConfig(
     public ModelConfig withVocabSize(int newVocab) {
         return new ModelConfig(modelType, newVocab, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                 numKeyValueHeads, headDim, rmsNormEps, rope, localRope, maxPositionEmbeddings, tieWordEmbeddings, qkvBias,
-                outputBias, mlpBias, slidingWindow, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap,
+                outputBias, mlpBias, windowTokens, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap,
                 bosTokenId, eosTokenIds, padTokenId);
     }
 

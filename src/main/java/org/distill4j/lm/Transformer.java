@@ -182,9 +182,9 @@ public final class Transformer implements AutoCloseable {
      *
      * @param ids       token ids [B, T] (int64)
      * @param positions position ids [B, T] (int64); null means cache length + 0..T-1 for every row
-     * @param mask      additive attention mask broadcastable to [B, 1, T, S] (0 or {@link #MASKED}): causal and
-     *                  padding, S = cached + T; null means plain causal over the whole batch. Each sliding-window
-     *                  layer adds its window itself (a mask that already has it is left as it is).
+     * @param mask      additive attention mask broadcastable to [B, 1, T, S] (0 or {@link #MASKED}), S = cached + T,
+     *                  with the window of {@link ModelConfig#slidingWindow()}; null means plain causal over the whole
+     *                  batch. Models that mix sliding and full layers take the full mask and narrow it per layer.
      * @param cache     KV cache to read and extend, or null
      */
     public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
@@ -200,11 +200,13 @@ public final class Transformer implements AutoCloseable {
             positions = m.arange(past, past + (int) t, 1, DataType.INT64).expandDims(0);
         }
         if (mask == null) {
-            mask = AttentionMask.causal(m, (int) t, past, 0);
+            mask = AttentionMask.causal(m, (int) t, past, config.slidingWindow());
         }
         NDArray windowed = mask;
-        if (config.slidingWindow() > 0 && config.slidingLayers().contains(true) && past + t > config.slidingWindow()) {
-            windowed = mask.minimum(AttentionMask.causal(m, (int) t, past, config.slidingWindow()));
+        if (config.mixedWindows() && past + t > config.windowTokens()) {
+            // the caller's mask is the full one (ModelConfig.slidingWindow() is 0 for such models): narrow it by cache
+            // index for the sliding layers, which equals distance in positions along every row of a left-padded batch
+            windowed = mask.minimum(AttentionMask.causal(m, (int) t, past, config.windowTokens()));
         }
         NDArray x = lookup(w.embed(), ids);
         if (config.family().scaledEmbeddings()) {
