@@ -25,6 +25,9 @@ final class HfConfig {
         try {
             return family == Family.GPT2 ? gpt2(n, source) : decoder(n, family, source);
         } catch (UserError e) {
+            if (e.getMessage().startsWith(source + ": ")) {
+                throw e;
+            }
             throw new UserError(source + ": " + e.getMessage().replaceFirst("^config.json: ", ""));
         }
     }
