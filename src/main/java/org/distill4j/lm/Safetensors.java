@@ -380,6 +380,55 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * Writes float tensors one at a time, asking {@code values} for each in turn, so that a large model is
+     * never held in memory twice (the {@link Writer} keeps every tensor's bytes until it writes).
+     *
+     * @param shapes tensor names → shapes, in file order
+     */
+    public static void writeStreaming(Path file, Map<String, long[]> shapes, DType storage,
+                                      java.util.function.Function<String, float[]> values) {
+        if (storage != DType.F32 && storage != DType.BF16) {
+            throw new IllegalArgumentException("float tensors are stored as F32 or BF16, not " + storage);
+        }
+        ObjectNode header = Json.object();
+        header.putObject("__metadata__").put("format", "pt");
+        long offset = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", storage.name());
+            var shape = t.putArray("shape");
+            long n = 1;
+            for (long d : e.getValue()) {
+                shape.add(d);
+                n *= d;
+            }
+            t.putArray("data_offsets").add(offset).add(offset + n * storage.bytes);
+            offset += n * storage.bytes;
+        }
+        byte[] json = Json.bytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] headerBytes = Arrays.copyOf(json, padded);
+        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+        AtomicFiles.write(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(headerBytes);
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                float[] data = values.apply(e.getKey());
+                ByteBuffer b = ByteBuffer.allocate(data.length * storage.bytes).order(ByteOrder.LITTLE_ENDIAN);
+                if (storage == DType.F32) {
+                    b.asFloatBuffer().put(data);
+                } else {
+                    var sb = b.asShortBuffer();
+                    for (float f : data) {
+                        sb.put(toBf16(f));
+                    }
+                }
+                out.write(b.array());
+            }
+        });
+    }
+
     /** F32 → BF16 with round-to-nearest-even; NaN stays a quiet NaN. */
     static short toBf16(float f) {
         int bits = Float.floatToRawIntBits(f);

@@ -89,23 +89,29 @@ public final class Transformer implements AutoCloseable {
     public static Transformer random(ModelConfig config, NDManager parent, long seed) {
         NDManager m = parent.newSubManager();
         SplittableRandom rng = new SplittableRandom(seed);
-        float identity = config.family().norm() == Family.NormKind.RMS_UNIT_OFFSET ? 0f : 1f;
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
             long[] shape = e.getValue();
-            int n = Math.toIntExact(new Shape(shape).size());
-            float[] data = new float[n];
-            String name = e.getKey();
-            if (WeightNames.isNormWeight(name)) {
-                java.util.Arrays.fill(data, identity);
-            } else if (!name.endsWith(".bias")) {
-                for (int i = 0; i < n; i++) {
-                    data[i] = (float) (0.02 * gaussian(rng));
-                }
-            }
-            params.put(name, m.create(data, new Shape(shape)));
+            params.put(e.getKey(), m.create(initialValues(config, e.getKey(), shape, rng), new Shape(shape)));
         }
         return new Transformer(config, m, params);
+    }
+
+    /**
+     * The initial values of one parameter as {@link #random} draws them, the parameters taken in
+     * {@link #parameterShapes} order from one {@code rng} (for writing a random checkpoint tensor by tensor).
+     */
+    public static float[] initialValues(ModelConfig config, String name, long[] shape, SplittableRandom rng) {
+        int n = Math.toIntExact(new Shape(shape).size());
+        float[] data = new float[n];
+        if (WeightNames.isNormWeight(name)) {
+            java.util.Arrays.fill(data, config.family().norm() == Family.NormKind.RMS_UNIT_OFFSET ? 0f : 1f);
+        } else if (!name.endsWith(".bias")) {
+            for (int i = 0; i < n; i++) {
+                data[i] = (float) (0.02 * gaussian(rng));
+            }
+        }
+        return data;
     }
 
     private static double gaussian(SplittableRandom rng) {
