@@ -141,9 +141,11 @@ public final class Checkpoint {
     public static void writeFiles(Path dir, Transformer model, Safetensors.DType storage, Map<String, Path> extraFiles)
             throws IOException {
         model.config().write(dir.resolve(CONFIG));
-        Safetensors.Writer w = new Safetensors.Writer();
-        model.parameters().forEach((name, a) -> w.add(name, a, storage));
-        w.write(dir.resolve(WEIGHTS));
+        // tensor by tensor: a model at its real size is never held twice (in the engine and as bytes to write)
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        model.parameters().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
+        Safetensors.writeStreaming(dir.resolve(WEIGHTS), shapes, storage,
+                name -> model.parameters().get(name).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
         for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
             byte[] bytes = Files.readAllBytes(e.getValue());
             AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));

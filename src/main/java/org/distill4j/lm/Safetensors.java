@@ -361,14 +361,7 @@ public final class Safetensors {
                 t.putArray("data_offsets").add(offset).add(offset + len);
                 offset += len;
             }
-            byte[] json = Json.bytes(header);
-            int padded = (json.length + 7) / 8 * 8; // the format pads the header with spaces to 8-byte alignment
-            byte[] headerBytes = Arrays.copyOf(json, padded);
-            Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
-            AtomicFiles.write(file, out -> {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-                out.write(len.array());
-                out.write(headerBytes);
+            writeFile(file, header, out -> {
                 for (Entry e : entries.values()) {
                     writeBuffer(out, e.data());
                 }
@@ -406,13 +399,7 @@ public final class Safetensors {
             t.putArray("data_offsets").add(offset).add(offset + n * storage.bytes);
             offset += n * storage.bytes;
         }
-        byte[] json = Json.bytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] headerBytes = Arrays.copyOf(json, padded);
-        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
-        AtomicFiles.write(file, out -> {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-            out.write(headerBytes);
+        writeFile(file, header, out -> {
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
                 float[] data = values.apply(e.getKey());
                 ByteBuffer b = ByteBuffer.allocate(data.length * storage.bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -426,6 +413,19 @@ public final class Safetensors {
                 }
                 out.write(b.array());
             }
+        });
+    }
+
+    /** Writes the header's length, the header (padded with spaces to 8-byte alignment, as the format asks), then the data. */
+    private static void writeFile(Path file, ObjectNode header, AtomicFiles.Writer data) {
+        byte[] json = Json.bytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] headerBytes = Arrays.copyOf(json, padded);
+        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+        AtomicFiles.write(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(headerBytes);
+            data.write(out);
         });
     }
 
