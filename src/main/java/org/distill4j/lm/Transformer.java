@@ -223,8 +223,8 @@ public final class Transformer implements AutoCloseable {
         if (w.positions() != null) {
             x = x.add(lookup(w.positions(), positions));
         } else {
-            global = rotation(rope, positions, past + (int) t);
-            local = localRope == rope ? global : rotation(localRope, positions, past + (int) t);
+            global = rotation(rope, positions);
+            local = localRope == rope ? global : rotation(localRope, positions);
         }
         Attention attention = new Attention(config, b, t, cache);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -248,7 +248,7 @@ public final class Transformer implements AutoCloseable {
     }
 
     /** cos/sin [B or 1, 1, T, rotaryDim] for the positions, gathered per row so left-padded rows rotate by their own. */
-    private Attention.Rotation rotation(RopeTable table, NDArray positions, int defaultLength) {
+    private Attention.Rotation rotation(RopeTable table, NDArray positions) {
         NDArray cos = table.cos();
         NDArray sin = table.sin();
         if (table.rope().type().equals("dynamic")) {
