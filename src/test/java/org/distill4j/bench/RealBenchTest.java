@@ -64,6 +64,10 @@ class RealBenchTest {
         assertThat(llama.parameterCount()).isEqualTo(1_235_814_400L); // Llama-3.2-1B's published count
         assertThat(ModelConfig.read(Path.of("configs/bench-real/qwen2.5-0.5b.config.json")).parameterCount())
                 .isEqualTo(494_032_768L); // Qwen2.5-0.5B's
+        assertThat(ModelConfig.read(Path.of("configs/bench-real/qwen3-0.6b.config.json")).parameterCount())
+                .isEqualTo(596_049_920L); // Qwen3-0.6B's, q/k norms included
+        assertThat(ModelConfig.read(Path.of("configs/bench-real/smollm2-360m.config.json")).parameterCount())
+                .isEqualTo(361_821_120L);
     }
 
     @Test
