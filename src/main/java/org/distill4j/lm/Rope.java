@@ -139,9 +139,11 @@ public record Rope(String type, double theta, double factor, double lowFreqFacto
         float[] posFreq = new float[dim / 2];
         float[] inv = new float[dim / 2];
         for (int i = 0; i < dim / 2; i++) {
-            float exponent = (float) (2 * i) / dim;
+            // in double, then rounded: what this project has always used (trained runs and their tests depend on
+            // its exact values); within an ulp of transformers' float32 computation
+            double exponent = (double) (2 * i) / dim;
             posFreq[i] = (float) Math.pow(base, exponent);
-            inv[i] = 1f / posFreq[i];
+            inv[i] = (float) (1.0 / Math.pow(base, exponent));
         }
         return switch (type) {
             case "linear" -> scaled(inv, (float) factor);
