@@ -12,8 +12,8 @@ import org.distill4j.gad.TeacherResponses;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.teacher.LocalTeacher;
-import org.distill4j.teacher.OpenAiTeacher;
-import org.distill4j.teacher.TeacherSettings;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.EndpointSettings;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 import picocli.CommandLine.Option;
@@ -99,15 +99,15 @@ public final class BlackBoxTeacherOptions {
             if (model == null) {
                 throw new UserError("--teacher-endpoint needs --teacher-model");
             }
-            TeacherSettings settings;
+            EndpointSettings settings;
             try {
-                settings = TeacherSettings.of(uri(), model).withChat(chat).withApiKey(apiKey())
+                settings = EndpointSettings.of(uri(), model).withChat(chat).withApiKey(apiKey())
                         .withSampling(temperature, maxTokens).withConcurrency(concurrency, 0);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
             // the journal is the endpoint's cache: a rerun asks only for what it lacks (failed requests included)
-            try (OpenAiTeacher t = new OpenAiTeacher(settings)) {
+            try (OpenAiClient t = new OpenAiClient(settings)) {
                 return TeacherResponses.collect(t, prompts, samples, cache.resolveSibling(cache.getFileName() + ".journal"), log);
             }
         }

@@ -69,6 +69,6 @@ public final class GadCommand implements Callable<Integer> {
         }
         var cfg = run.config(m, warmup, dAlone, steps, dSteps,
                 new GadOptions.Game(samples, temperature, dLr, dMaxGradNorm, clip, klCoef));
-        return run.run(cfg, spec.commandLine().getErr(), spec.commandLine().getOut());
+        return run.run(cfg, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
     }
 }

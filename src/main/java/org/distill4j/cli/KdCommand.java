@@ -14,8 +14,8 @@ import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.data.SftData;
 import org.distill4j.eval.HackingDetector;
-import org.distill4j.eval.LabEvaluator;
-import org.distill4j.experiment.LiveDetector;
+import org.distill4j.eval.ProxyGoldenEvaluator;
+import org.distill4j.eval.LiveDetector;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
@@ -24,9 +24,10 @@ import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 import org.distill4j.loss.Divergence;
 import org.distill4j.loss.DistillationLoss;
-import org.distill4j.loss.TopKCache;
+import org.distill4j.train.TopKCache;
 import org.distill4j.train.KdObjective;
 import org.distill4j.train.TrainConfig;
+import org.distill4j.train.RunSettings;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
@@ -113,6 +114,7 @@ public final class KdCommand implements Callable<Integer> {
         }
         Divergence divergence = Divergence.parse(lossName, beta, alpha);
         SftCommand.prepareOut(outDir());
+        RunSettings settings = ConfigFile.startRun(spec, outDir(), train.resume);
         try (NDManager base = NDManager.newBaseManager();
              Transformer teacher = Checkpoint.loadTransformer(teacherDir, base);
              Transformer student = Checkpoint.loadTransformer(studentDir, base);
@@ -148,15 +150,15 @@ public final class KdCommand implements Callable<Integer> {
                 }
                 cache = teacherCache(teacher, off.examples(), Math.min(student.config().vocabSize(), teacher.config().vocabSize()));
             }
-            LabEvaluator evaluator = null;
+            ProxyGoldenEvaluator evaluator = null;
             if (val != null) {
                 List<long[]> valIds = new ArrayList<>();
                 for (Jsonl.Line l : Jsonl.read(val)) {
                     valIds.add(template.prompt(l.text(val, "prompt")));
                 }
-                evaluator = new LabEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
+                evaluator = new ProxyGoldenEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
             }
-            LabEvaluator ev = evaluator;
+            ProxyGoldenEvaluator ev = evaluator;
             boolean unloadTeacher = cache != null && ev == null;
             if (unloadTeacher) {
                 teacher.close(); // everything the loss needs is in the cache
@@ -168,8 +170,8 @@ public final class KdCommand implements Callable<Integer> {
                 objective.useTeacherCache(cache, ((DataSource.Offline) data).examples());
             }
             TrainConfig config = train.toConfig(objective.stepsPerEpoch());
-            ConfigFile.writeResolved(spec, outDir().resolve("config.yaml"));
-            Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)));
+            Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)))
+                    .settings(settings);
             trainer.onEvaluation(new LiveDetector(HackingDetector.defaults(), onHacking.equals("stop")));
             Trainer.Result r;
             try (objective) {

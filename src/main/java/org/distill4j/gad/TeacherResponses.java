@@ -10,10 +10,10 @@ import java.util.Map;
 import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.teacher.BlackBoxTeacher;
-import org.distill4j.teacher.Journal;
-import org.distill4j.teacher.OpenAiTeacher;
-import org.distill4j.teacher.TeachReport;
-import org.distill4j.teacher.TeacherPrompt;
+import org.distill4j.openai.Journal;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.BatchReport;
+import org.distill4j.openai.Prompt;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
@@ -58,10 +58,10 @@ public final class TeacherResponses {
      * asks twice. Requests that still fail after the client's retries are reported on {@code log} and
      * their prompts left without a response (the caller skips and counts them): the run goes on.
      */
-    public static TeacherResponses collect(OpenAiTeacher teacher, List<String> prompts, int n, Path journalFile, PrintWriter log) {
-        List<TeacherPrompt> asked = prompts.stream().<TeacherPrompt>map(TeacherPrompt.Text::new).toList();
+    public static TeacherResponses collect(OpenAiClient teacher, List<String> prompts, int n, Path journalFile, PrintWriter log) {
+        List<Prompt> asked = prompts.stream().<Prompt>map(Prompt.Text::new).toList();
         try (Journal journal = Journal.open(journalFile, teacher.fingerprint(asked))) {
-            TeachReport report = teacher.run(asked, n, journal, k -> { });
+            BatchReport report = teacher.run(asked, n, journal, k -> { });
             log.println("teacher: " + report.summary());
             if (!report.complete()) {
                 log.println("teacher: " + report.failures().size() + " requests failed for good; their prompts are skipped "

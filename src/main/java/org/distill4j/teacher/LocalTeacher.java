@@ -2,6 +2,7 @@ package org.distill4j.teacher;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.distill4j.generate.Sampler;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.LanguageModel;
@@ -30,7 +31,7 @@ public final class LocalTeacher implements BlackBoxTeacher {
         for (int i = 0; i < prompts.size(); i++) {
             out.add(new ArrayList<>(n));
         }
-        for (Sample s : model.sampler().generate(ids, params.withN(n))) {
+        for (Sample s : new Sampler(model.transformer(), model.tokenizer()).generate(ids, params.withN(n))) {
             out.get(s.promptIndex()).add(s.text());
         }
         return out;

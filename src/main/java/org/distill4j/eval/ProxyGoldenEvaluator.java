@@ -20,7 +20,7 @@ import org.distill4j.lm.Transformer;
  * samples are computed once ({@link SequenceDivergence.Reference}): an evaluation runs the student on
  * the oracle's, the teacher's and its own samples, and the oracle and teacher only on the student's.
  */
-public final class LabEvaluator implements AutoCloseable {
+public final class ProxyGoldenEvaluator implements AutoCloseable {
     /** Reference distributions up to 2^26 floats (256 MB) per model are kept in memory. */
     public static final long DEFAULT_CACHE_FLOATS = 1L << 26;
 
@@ -64,7 +64,7 @@ public final class LabEvaluator implements AutoCloseable {
     private final int batch;
 
     /** @param oracle may be null: only the proxy metrics are computed then */
-    public LabEvaluator(Transformer oracle, Transformer teacher, List<long[]> prompts, SamplingParams params, int samplesPerPrompt, int batch) {
+    public ProxyGoldenEvaluator(Transformer oracle, Transformer teacher, List<long[]> prompts, SamplingParams params, int samplesPerPrompt, int batch) {
         this(oracle, teacher, Samples.draw(oracle, teacher, prompts, params, samplesPerPrompt), params.withSeed(params.seed() + 3), batch,
                 DEFAULT_CACHE_FLOATS);
     }
@@ -74,7 +74,7 @@ public final class LabEvaluator implements AutoCloseable {
      * @param studentParams sampling of the student's own responses at every evaluation (the same seed each time)
      * @param maxCachedFloats memory cap of each cached reference distribution (0: never cache)
      */
-    public LabEvaluator(Transformer oracle, Transformer teacher, Samples samples, SamplingParams studentParams, int batch,
+    public ProxyGoldenEvaluator(Transformer oracle, Transformer teacher, Samples samples, SamplingParams studentParams, int batch,
                         long maxCachedFloats) {
         if (oracle == null != samples.oracle().isEmpty()) {
             throw new IllegalArgumentException("oracle samples need an oracle and vice versa");

@@ -1,4 +1,4 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,17 +16,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.distill4j.cli.Main;
-import org.distill4j.teacher.ScriptedServer.Fault;
-import org.distill4j.teacher.ScriptedServer.Logged;
+import org.distill4j.openai.ScriptedServer.Fault;
+import org.distill4j.openai.ScriptedServer.Logged;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `distill teach` killed with SIGKILL mid-run, then rerun: the output is complete without duplicates,
  * and no (prompt, sample) journalled before the kill is ever requested again.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // starts child processes: a hung child must not hang the suite
 class CrashResumeTest {
     static final int PROMPTS = 50;
     static final int N = 4;

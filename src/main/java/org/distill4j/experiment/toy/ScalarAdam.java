@@ -5,7 +5,7 @@ package org.distill4j.experiment.toy;
  * discriminator use it: its per-parameter step size makes one learning rate work for μ and log σ alike,
  * whose raw gradients differ in scale by the class spread.
  */
-final class Adam {
+final class ScalarAdam {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPS = 1e-8;
@@ -15,7 +15,7 @@ final class Adam {
     private final double[] v;
     private int t;
 
-    Adam(int size, double lr) {
+    ScalarAdam(int size, double lr) {
         this.lr = lr;
         this.m = new double[size];
         this.v = new double[size];

@@ -1,10 +1,9 @@
-package org.distill4j.experiment;
+package org.distill4j.eval;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import org.distill4j.eval.HackingDetector;
 
 /**
  * Runs the oracle-free detector on the proxy curve during a distillation run: warns once when the

@@ -29,19 +29,20 @@ import org.distill4j.lm.Transformer;
 import org.distill4j.train.AdamW;
 import org.distill4j.train.AdamWConfig;
 import org.distill4j.train.GradientClipping;
-import org.distill4j.train.MetricsLog;
+import org.distill4j.train.LrSchedule;
+import org.distill4j.train.MetricsWindow;
+import org.distill4j.train.ObjectiveStep;
+import org.distill4j.train.TrainingStep;
 import org.distill4j.util.Json;
-import org.distill4j.util.Progress;
-import org.distill4j.util.Rss;
-import org.distill4j.util.UserError;
 import org.distill4j.util.Scalars;
+import org.distill4j.util.UserError;
 
 /**
- * The GAD loop (docs/gad.md) and its baselines, one step at a time in the paper's order:
- * rollout (N student samples per prompt) → the discriminator scores them (rewards) → discriminator
- * update (Bradley–Terry, teacher response vs. each sample) → generator update (GRPO on the rewards, or
- * cross-entropy on the teacher responses during warmup and for SeqKD). What trains in which step is
- * given by the run's {@link Phase}s.
+ * One step of GAD (docs/gad.md) or of its baselines, in the paper's order: rollout (N student samples per
+ * prompt) → the discriminator scores them (rewards) → discriminator update (Bradley–Terry, teacher response vs.
+ * each sample) → generator update (GRPO on the rewards, or cross-entropy on the teacher responses during warmup
+ * and for SeqKD). What trains in which step is given by the run's {@link Phase}s; {@link org.distill4j.train.Trainer}
+ * runs the steps.
  *
  * <p>The rewards are the scores of the discriminator's update pass, which runs before its weights
  * change, so scoring costs no extra forward pass. The generator makes one gradient step per rollout, so
@@ -50,165 +51,89 @@ import org.distill4j.util.Scalars;
  * on-policy setting). The KL reference is the generator as it is when the first GRPO step starts (the
  * post-warmup student).
  *
- * <p>Resume is exact: batch order and rollout seeds are functions of (seed, step), and the checkpoint
- * holds both models, both optimizers' moments and the reference.
+ * <p>Batch order and rollout seeds are functions of (seed, step); a checkpoint holds both models, both
+ * optimizers' moments, the reference and the count of generator updates.
  */
-public final class GadTrainer {
-    public static final String METRICS_FILE = "metrics.jsonl";
-    public static final String CHECKPOINT_DIR = "checkpoint";
+public final class GadStep implements TrainingStep {
+    /** The discriminator's subdirectory, in checkpoints and in the run directory. */
     public static final String DISCRIMINATOR_DIR = "discriminator";
-    private static final String GENERATOR_DIR = "generator";
     private static final String REFERENCE_DIR = "reference";
-    private static final String STATE_FILE = "trainer_state.json";
 
     private final Transformer generator;
     private final Discriminator discriminator;
     private final GadConfig cfg;
-    private final Path outDir;
+    private final List<Example> data;
+    private final BatchOrder order;
     private final Map<String, Path> modelFiles;
     private final Set<Integer> eosIds;
+    private final LrSchedule generatorLr;
+    private final LrSchedule discriminatorLr;
     private Supplier<Map<String, Double>> evaluation = Map::of;
+    private AdamW gOpt;
+    private AdamW dOpt;
     private Transformer reference;
     private NDManager referenceManager;
-    private long crashAfterSave = -1;
+    private long gSteps;
+    private long lastEvalGSteps = -1;
 
     /**
+     * @param data          each example is a prompt with one teacher response (ending with EOS); several responses
+     *                      per prompt are several examples
      * @param discriminator null when no phase needs one (SeqKD)
      * @param modelFiles    files copied next to the weights of every saved model (tokenizer.json …)
      */
-    public GadTrainer(Transformer generator, Discriminator discriminator, GadConfig cfg, Path outDir,
-                      Map<String, Path> modelFiles, Set<Integer> eosIds) {
+    public GadStep(Transformer generator, Discriminator discriminator, GadConfig cfg, List<Example> data,
+                   Map<String, Path> modelFiles, Set<Integer> eosIds) {
         if (discriminator == null && cfg.anyDiscriminator()) {
             throw new IllegalArgumentException("this run's phases need a discriminator");
+        }
+        if (data.isEmpty()) {
+            throw new UserError("no (prompt, teacher response) pairs to train on");
         }
         this.generator = generator;
         this.discriminator = discriminator;
         this.cfg = cfg;
-        this.outDir = outDir;
+        this.data = List.copyOf(data);
+        this.order = new BatchOrder(data.size(), cfg.promptsPerStep(), 1, cfg.seed());
         this.modelFiles = modelFiles;
         this.eosIds = Set.copyOf(eosIds);
-    }
-
-    /**
-     * Test hook: the run dies (an unchecked exception, nothing else saved) right after the checkpoint of
-     * {@code step} is written, as a killed process would.
-     */
-    GadTrainer crashAfterSave(long step) {
-        this.crashAfterSave = step;
-        return this;
+        this.generatorLr = LrSchedule.linearWarmup(cfg.generatorLr(), cfg.lrWarmupSteps());
+        this.discriminatorLr = LrSchedule.linearWarmup(cfg.discriminatorLr(), cfg.lrWarmupSteps());
     }
 
     /** Metrics of the current generator computed at every evaluation (no gradient). */
-    public GadTrainer evaluation(Supplier<Map<String, Double>> e) {
+    public GadStep evaluation(Supplier<Map<String, Double>> e) {
         this.evaluation = e;
         return this;
     }
 
-    public record Result(long steps, ObjectNode lastRow) {}
-
-    /**
-     * Trains on {@code data}: each example is a prompt with one teacher response (ending with EOS).
-     * Several responses per prompt are several examples.
-     */
-    public Result run(List<Example> data, boolean resume) {
-        if (data.isEmpty()) {
-            throw new UserError("no (prompt, teacher response) pairs to train on");
-        }
-        Path ckpt = Checkpoint.recover(outDir.resolve(CHECKPOINT_DIR));
-        boolean haveCheckpoint = Files.isDirectory(ckpt);
-        if (haveCheckpoint && !resume) {
-            throw new UserError(outDir + " already holds a training checkpoint: pass --resume to continue it, or choose another --out");
-        }
-        Map<String, NDArray> gParams = generator.parameters();
-        Map<String, NDArray> dParams = discriminator == null ? Map.of() : discriminator.parameters();
-        BatchOrder order = new BatchOrder(data.size(), cfg.promptsPerStep(), 1, cfg.seed());
+    @Override
+    public void start() {
         AdamWConfig adam = AdamWConfig.DEFAULT.withWeightDecay(0);
-        try (AdamW gOpt = new AdamW(gParams, adam);
-             AdamW dOpt = discriminator == null ? null : new AdamW(dParams, adam)) {
-            long start = 0;
-            long gSteps = 0;
-            if (resume && haveCheckpoint) {
-                long[] restored = restore(ckpt, gOpt, dOpt);
-                start = restored[0];
-                gSteps = restored[1];
-                System.err.println("resuming " + outDir + " at step " + start);
-            }
-            long total = cfg.totalSteps();
-            ObjectNode last = null;
-            try (MetricsLog log = new MetricsLog(outDir.resolve(METRICS_FILE), resume ? start : -1);
-                 Progress bar = Progress.start("gad", total, "steps")) {
-                bar.stepTo(start);
-                long lastEvalGSteps = -1;
-                if (start == 0) {
-                    ObjectNode row = baseRow(0, 0, cfg.phaseAt(0));
-                    evaluation.get().forEach(row::put);
-                    log.write(row);
-                    lastEvalGSteps = 0;
-                }
-                Window window = new Window();
-                int bad = 0;
-                for (long step = start; step < total; step++) {
-                    Phase phase = cfg.phaseAt(step);
-                    StepStats s = oneStep(data, order, step, phase, gOpt, dOpt);
-                    if (s.generatorUpdated) {
-                        gSteps++;
-                    }
-                    bad = s.finite ? 0 : bad + 1;
-                    window.add(s.values);
-                    long done = step + 1;
-                    if (bad >= cfg.maxBadSteps()) {
-                        save(ckpt, gOpt, dOpt, done, gSteps);
-                        throw new UserError("training diverged: " + bad + " consecutive steps with a non-finite loss or gradient at step "
-                                + done + "; state saved in " + ckpt + " (lower the learning rates)");
-                    }
-                    boolean end = done == total;
-                    boolean eval = end || (cfg.evalEvery() > 0 && done % cfg.evalEvery() == 0);
-                    if (eval || done % Math.max(1, cfg.logEvery()) == 0) {
-                        ObjectNode row = baseRow(done, gSteps, phase);
-                        window.into(row);
-                        if (eval && gSteps != lastEvalGSteps) {
-                            evaluation.get().forEach(row::put);
-                            lastEvalGSteps = gSteps;
-                        }
-                        row.put("rss_mb", Math.round(Rss.megabytes()));
-                        log.write(row);
-                        last = row;
-                        bar.extra(progressLine(row));
-                        window = new Window();
-                    }
-                    if (end || (cfg.saveEvery() > 0 && done % cfg.saveEvery() == 0)) {
-                        save(ckpt, gOpt, dOpt, done, gSteps);
-                        if (done == crashAfterSave) {
-                            throw new IllegalStateException("simulated crash after the checkpoint of step " + done);
-                        }
-                    }
-                    bar.stepTo(done);
-                }
-            }
-            saveFinal();
-            return new Result(total, last);
-        } finally {
-            generator.setTrainable(false);
-            if (discriminator != null) {
-                discriminator.setTrainable(false);
-            }
-            if (referenceManager != null) {
-                referenceManager.close();
-            }
-        }
+        gOpt = new AdamW(generator.parameters(), adam);
+        dOpt = discriminator == null ? null : new AdamW(discriminator.parameters(), adam);
     }
 
-    private ObjectNode baseRow(long step, long gSteps, Phase phase) {
+    /** step, generator updates so far, the phase of the last step, the learning rates of the next one, then the means. */
+    @Override
+    public ObjectNode row(long step, MetricsWindow window) {
         ObjectNode r = Json.object();
         r.put("step", step);
         r.put("g_step", gSteps);
-        r.put("phase", phase.name());
-        r.put("lr_g", lr(cfg.generatorLr(), step));
-        r.put("lr_d", lr(cfg.discriminatorLr(), step));
+        r.put("phase", cfg.phaseAt(Math.max(0, step - 1)).name());
+        r.put("lr_g", generatorLr.lr(step));
+        r.put("lr_d", discriminatorLr.lr(step));
+        window.meansInto(r, Set.of());
         return r;
     }
 
-    private static String progressLine(ObjectNode row) {
+    @Override
+    public boolean rowAtStart() {
+        return true;
+    }
+
+    @Override
+    public String progress(ObjectNode row) {
         StringBuilder b = new StringBuilder(row.path("phase").asText());
         for (String k : new String[] {"d_acc", "reward_mean", "ce_loss", "sample_len"}) {
             if (row.has(k)) {
@@ -218,21 +143,26 @@ public final class GadTrainer {
         return b.toString();
     }
 
-    private double lr(double peak, long step) {
-        return cfg.lrWarmupSteps() > 0 && step < cfg.lrWarmupSteps() ? peak * (step + 1) / cfg.lrWarmupSteps() : peak;
+    /** The generator's metrics, unless it has not changed since the last evaluation (e.g. while D trains alone). */
+    @Override
+    public Map<String, Double> evaluate() {
+        if (gSteps == lastEvalGSteps) {
+            return Map.of();
+        }
+        lastEvalGSteps = gSteps;
+        return evaluation.get();
     }
 
-    private record StepStats(boolean finite, boolean generatorUpdated, Map<String, Double> values) {}
-
-    private StepStats oneStep(List<Example> data, BatchOrder order, long step, Phase phase, AdamW gOpt, AdamW dOpt) {
+    @Override
+    public Outcome step(long step) {
         long t0 = System.nanoTime();
+        Phase phase = cfg.phaseAt(step);
         Map<String, Double> v = new LinkedHashMap<>();
         List<Example> batch = new ArrayList<>();
         for (int i : order.indices(step, 0)) {
             batch.add(data.get(i));
         }
         boolean finite = true;
-        boolean gUpdated = false;
         long[][][] samples = phase.needsRollout() ? rollout(batch, step, v) : null;
         float[][] rewards = null;
         if (phase.trainDiscriminator()) {
@@ -241,7 +171,7 @@ public final class GadTrainer {
             float norm = GradientClipping.clipByGlobalNorm(discriminator.parameters(), cfg.discriminatorClip());
             v.put("d_grad_norm", (double) norm);
             if (Float.isFinite(norm) && Double.isFinite(v.get("d_loss"))) {
-                dOpt.step(lr(cfg.discriminatorLr(), step));
+                dOpt.step(discriminatorLr.lr(step));
             } else {
                 finite = false;
                 System.err.printf("warning: step %d: non-finite discriminator loss or gradient; discriminator update skipped%n", step + 1);
@@ -259,8 +189,8 @@ public final class GadTrainer {
             float norm = GradientClipping.clipByGlobalNorm(generator.parameters(), cfg.generatorClip());
             v.put("g_grad_norm", (double) norm);
             if (Float.isFinite(norm) && Double.isFinite(loss)) {
-                gOpt.step(lr(cfg.generatorLr(), step));
-                gUpdated = true;
+                gOpt.step(generatorLr.lr(step));
+                gSteps++;
             } else {
                 finite = false;
                 System.err.printf("warning: step %d: non-finite generator loss or gradient; generator update skipped%n", step + 1);
@@ -274,7 +204,7 @@ public final class GadTrainer {
         }
         v.put("teacher_len", teacherLen / batch.size());
         v.put("step_seconds", (System.nanoTime() - t0) / 1e9);
-        return new StepStats(finite, gUpdated, v);
+        return new Outcome(finite, v);
     }
 
     /** N samples per prompt from the current generator: [prompt][sample][tokens]. */
@@ -504,86 +434,76 @@ public final class GadTrainer {
         return Transformer.of(generator.config(), referenceManager, copy);
     }
 
-    /** Means over the steps since the last metrics row. */
-    private static final class Window {
-        final Map<String, double[]> sums = new LinkedHashMap<>();
-
-        void add(Map<String, Double> values) {
-            values.forEach((k, x) -> {
-                double[] s = sums.computeIfAbsent(k, key -> new double[2]);
-                s[0] += x;
-                s[1]++;
-            });
-        }
-
-        void into(ObjectNode row) {
-            sums.forEach((k, s) -> row.put(k, s[0] / s[1]));
-        }
-    }
-
-    private void save(Path ckpt, AdamW gOpt, AdamW dOpt, long step, long gSteps) {
-        Checkpoint.saveWith(ckpt, tmp -> {
-            Path g = Files.createDirectories(tmp.resolve(GENERATOR_DIR));
-            Checkpoint.writeFiles(g, generator, Safetensors.DType.F32, modelFiles);
-            gOpt.save(tmp.resolve("generator_optimizer.safetensors"));
-            if (discriminator != null) {
-                discriminator.writeFiles(Files.createDirectories(tmp.resolve(DISCRIMINATOR_DIR)), modelFiles);
-                dOpt.save(tmp.resolve("discriminator_optimizer.safetensors"));
-            }
-            if (reference != null) {
-                Checkpoint.writeFiles(Files.createDirectories(tmp.resolve(REFERENCE_DIR)), reference, Safetensors.DType.F32, Map.of());
-            }
-            ObjectNode state = Json.object();
-            state.put("step", step);
-            state.put("g_step", gSteps);
-            state.put("seed", cfg.seed());
-            state.put("total_steps", cfg.totalSteps());
-            Json.write(tmp.resolve(STATE_FILE), state);
-        });
-    }
-
-    /** @return {step, generator steps} */
-    private long[] restore(Path ckpt, AdamW gOpt, AdamW dOpt) {
-        JsonNode state = Json.read(ckpt.resolve(STATE_FILE));
-        if (state.path("total_steps").asLong() != cfg.totalSteps() || state.path("seed").asLong() != cfg.seed()) {
-            throw new UserError(ckpt + ": was written by a run with steps=" + state.path("total_steps").asLong() + " seed="
-                    + state.path("seed").asLong() + "; this run has steps=" + cfg.totalSteps() + " seed=" + cfg.seed()
-                    + " (resume with the same settings)");
-        }
-        readInto(ckpt.resolve(GENERATOR_DIR).resolve(Checkpoint.WEIGHTS), generator.parameters());
-        gOpt.load(ckpt.resolve("generator_optimizer.safetensors"));
+    @Override
+    public void save(Path dir, ObjectNode state) throws IOException {
+        Path g = Files.createDirectories(dir.resolve(ObjectiveStep.STUDENT_DIR));
+        Checkpoint.writeFiles(g, generator, Safetensors.DType.F32, modelFiles);
+        gOpt.save(g.resolve(ObjectiveStep.OPTIMIZER_FILE));
         if (discriminator != null) {
-            Map<String, NDArray> d = new LinkedHashMap<>(discriminator.parameters());
-            NDArray head = d.remove(Discriminator.HEAD);
-            readInto(ckpt.resolve(DISCRIMINATOR_DIR).resolve(Checkpoint.WEIGHTS), d);
-            readInto(ckpt.resolve(DISCRIMINATOR_DIR).resolve(Discriminator.HEAD_FILE), Map.of(Discriminator.HEAD, head));
-            dOpt.load(ckpt.resolve("discriminator_optimizer.safetensors"));
+            Path d = Files.createDirectories(dir.resolve(DISCRIMINATOR_DIR));
+            discriminator.writeFiles(d, modelFiles);
+            dOpt.save(d.resolve(ObjectiveStep.OPTIMIZER_FILE));
         }
-        if (Files.isDirectory(ckpt.resolve(REFERENCE_DIR))) {
+        if (reference != null) {
+            Checkpoint.writeFiles(Files.createDirectories(dir.resolve(REFERENCE_DIR)), reference, Safetensors.DType.F32, Map.of());
+        }
+        state.put("g_step", gSteps);
+        state.put("last_eval_g_step", lastEvalGSteps);
+        state.put("seed", cfg.seed());
+    }
+
+    @Override
+    public void restore(Path dir, JsonNode state) {
+        if (state.path("seed").asLong() != cfg.seed()) {
+            throw new UserError(dir + ": was written by a run with seed=" + state.path("seed").asLong() + "; this run has seed="
+                    + cfg.seed() + " (resume with the same settings)");
+        }
+        Path g = dir.resolve(ObjectiveStep.STUDENT_DIR);
+        ObjectiveStep.readWeights(g.resolve(Checkpoint.WEIGHTS), generator.parameters());
+        gOpt.load(g.resolve(ObjectiveStep.OPTIMIZER_FILE));
+        if (discriminator != null) {
+            Path d = dir.resolve(DISCRIMINATOR_DIR);
+            Map<String, NDArray> backbone = new LinkedHashMap<>(discriminator.parameters());
+            NDArray head = backbone.remove(Discriminator.HEAD);
+            ObjectiveStep.readWeights(d.resolve(Checkpoint.WEIGHTS), backbone);
+            ObjectiveStep.readWeights(d.resolve(Discriminator.HEAD_FILE), Map.of(Discriminator.HEAD, head));
+            dOpt.load(d.resolve(ObjectiveStep.OPTIMIZER_FILE));
+        }
+        if (Files.isDirectory(dir.resolve(REFERENCE_DIR))) {
             referenceManager = NDManager.newBaseManager();
-            reference = Checkpoint.loadTransformer(ckpt.resolve(REFERENCE_DIR), referenceManager);
+            reference = Checkpoint.loadTransformer(dir.resolve(REFERENCE_DIR), referenceManager);
         }
-        return new long[] {state.path("step").asLong(), state.path("g_step").asLong()};
+        gSteps = state.path("g_step").asLong();
+        lastEvalGSteps = state.path("last_eval_g_step").asLong(-1);
     }
 
-    private static void readInto(Path file, Map<String, NDArray> params) {
-        try (Safetensors.Reader r = Safetensors.open(file)) {
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                e.getValue().set(r.readFloats(e.getKey()));
-            }
+    /** The trained student as a checkpoint in the run directory itself, the discriminator beside it. */
+    @Override
+    public void saveFinal(Path outDir) throws IOException {
+        Checkpoint.writeFiles(outDir, generator, Safetensors.DType.F32, modelFiles);
+        if (discriminator != null) {
+            discriminator.writeFiles(Files.createDirectories(outDir.resolve(DISCRIMINATOR_DIR)), modelFiles);
         }
     }
 
-    /** The trained student as a checkpoint in the output directory itself, the discriminator beside it. */
-    private void saveFinal() {
-        try {
-            Files.createDirectories(outDir);
-            Checkpoint.writeFiles(outDir, generator, Safetensors.DType.F32, modelFiles);
-            if (discriminator != null) {
-                discriminator.writeFiles(Files.createDirectories(outDir.resolve(DISCRIMINATOR_DIR)), modelFiles);
-            }
-        } catch (IOException e) {
-            throw new UserError(outDir + ": cannot save the models: " + e.getMessage(), e);
+    @Override
+    public void finish() {
+        generator.setTrainable(false);
+        if (discriminator != null) {
+            discriminator.setTrainable(false);
         }
+        for (AutoCloseable c : new AutoCloseable[] {gOpt, dOpt, referenceManager}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        gOpt = null;
+        dOpt = null;
+        referenceManager = null;
+        reference = null;
     }
 }

@@ -24,13 +24,13 @@ import java.util.SplittableRandom;
  * @param discriminatorLr   Adam learning rate on the per-class scores
  * @param discriminatorDecay L2 penalty on the scores
  */
-public record GadTrainer(int steps, int samples, double studentLr, double discriminatorLr, double discriminatorDecay)
+public record ToyGadTrainer(int steps, int samples, double studentLr, double discriminatorLr, double discriminatorDecay)
         implements StudentTrainer {
 
     /** Added to the reward standard deviation so that a group of identical samples gives zero advantage, not NaN. */
     public static final double ADVANTAGE_EPS = 1e-6;
 
-    public GadTrainer {
+    public ToyGadTrainer {
         if (steps < 1 || samples < 2 || !(studentLr > 0) || !(discriminatorLr > 0) || discriminatorDecay < 0) {
             throw new IllegalArgumentException(
                     "GAD needs steps ≥ 1, samples ≥ 2, positive learning rates and a non-negative decay");
@@ -45,8 +45,8 @@ public record GadTrainer(int steps, int samples, double studentLr, double discri
     @Override
     public GaussianStudent train(MixtureTeacher teacher, GaussianStudent init, SplittableRandom rng) {
         GaussianStudent student = init;
-        Discriminator discriminator = new Discriminator(teacher.classes(), discriminatorLr, discriminatorDecay);
-        Adam adam = new Adam(2, studentLr);
+        ToyDiscriminator discriminator = new ToyDiscriminator(teacher.classes(), discriminatorLr, discriminatorDecay);
+        ScalarAdam adam = new ScalarAdam(2, studentLr);
         for (int step = 0; step < steps; step++) {
             int[] studentYs = student.sample(samples, rng);
             int[] teacherYs = teacher.sample(samples, rng);

@@ -1,4 +1,4 @@
-package org.distill4j.loss;
+package org.distill4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,6 +9,7 @@ import org.distill4j.data.Example;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.lm.Safetensors;
 import org.distill4j.lm.Transformer;
+import org.distill4j.loss.SparseTeacher;
 import org.distill4j.util.UserError;
 
 /**
@@ -45,7 +46,7 @@ public final class TopKCache {
         for (int s = 0; s < examples.size(); s += batch) {
             int e = Math.min(examples.size(), s + batch);
             try (NDManager m = teacher.manager().newSubManager()) {
-                NDArray logits = LanguageModel.responseLogits(teacher, m, examples.subList(s, e)).logits();
+                NDArray logits = LanguageModel.responseLogits(teacher, m, Example.prompts(examples.subList(s, e)), Example.responses(examples.subList(s, e))).logits();
                 if (logits.getShape().get(2) != vocab) {
                     logits = logits.get(":, :, :" + vocab);
                 }

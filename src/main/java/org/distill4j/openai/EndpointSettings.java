@@ -1,10 +1,10 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import java.net.URI;
 import java.time.Duration;
 
 /**
- * How {@link OpenAiTeacher} talks to an endpoint.
+ * How {@link OpenAiClient} talks to an endpoint.
  *
  * @param endpoint              base URL, e.g. {@code http://127.0.0.1:8000/v1} ("/completions" or
  *                              "/chat/completions" is appended)
@@ -20,10 +20,10 @@ import java.time.Duration;
  * @param requestTimeout        whole-attempt limit, headers and body; a slower reply is abandoned and retried
  * @param retry                 backoff and attempt limits
  */
-public record TeacherSettings(URI endpoint, String model, boolean chat, String apiKey, Double temperature,
+public record EndpointSettings(URI endpoint, String model, boolean chat, String apiKey, Double temperature,
                               Integer maxTokens, int concurrency, double maxRequestsPerMinute,
                               int maxSamplesPerRequest, Duration requestTimeout, RetryPolicy retry) {
-    public TeacherSettings {
+    public EndpointSettings {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
         }
@@ -39,38 +39,38 @@ public record TeacherSettings(URI endpoint, String model, boolean chat, String a
     }
 
     /** Completions endpoint, 8 concurrent requests, no rate limit, 60 s timeout, default retries. */
-    public static TeacherSettings of(URI endpoint, String model) {
-        return new TeacherSettings(endpoint, model, false, null, null, null, 8, 0, 0, Duration.ofSeconds(60),
+    public static EndpointSettings of(URI endpoint, String model) {
+        return new EndpointSettings(endpoint, model, false, null, null, null, 8, 0, 0, Duration.ofSeconds(60),
                 RetryPolicy.DEFAULT);
     }
 
-    public TeacherSettings withChat(boolean useChat) {
-        return new TeacherSettings(endpoint, model, useChat, apiKey, temperature, maxTokens, concurrency,
+    public EndpointSettings withChat(boolean useChat) {
+        return new EndpointSettings(endpoint, model, useChat, apiKey, temperature, maxTokens, concurrency,
                 maxRequestsPerMinute, maxSamplesPerRequest, requestTimeout, retry);
     }
 
-    public TeacherSettings withApiKey(String key) {
-        return new TeacherSettings(endpoint, model, chat, key, temperature, maxTokens, concurrency,
+    public EndpointSettings withApiKey(String key) {
+        return new EndpointSettings(endpoint, model, chat, key, temperature, maxTokens, concurrency,
                 maxRequestsPerMinute, maxSamplesPerRequest, requestTimeout, retry);
     }
 
-    public TeacherSettings withSampling(Double newTemperature, Integer newMaxTokens) {
-        return new TeacherSettings(endpoint, model, chat, apiKey, newTemperature, newMaxTokens, concurrency,
+    public EndpointSettings withSampling(Double newTemperature, Integer newMaxTokens) {
+        return new EndpointSettings(endpoint, model, chat, apiKey, newTemperature, newMaxTokens, concurrency,
                 maxRequestsPerMinute, maxSamplesPerRequest, requestTimeout, retry);
     }
 
-    public TeacherSettings withConcurrency(int newConcurrency, double newMaxRequestsPerMinute) {
-        return new TeacherSettings(endpoint, model, chat, apiKey, temperature, maxTokens, newConcurrency,
+    public EndpointSettings withConcurrency(int newConcurrency, double newMaxRequestsPerMinute) {
+        return new EndpointSettings(endpoint, model, chat, apiKey, temperature, maxTokens, newConcurrency,
                 newMaxRequestsPerMinute, maxSamplesPerRequest, requestTimeout, retry);
     }
 
-    public TeacherSettings withMaxSamplesPerRequest(int max) {
-        return new TeacherSettings(endpoint, model, chat, apiKey, temperature, maxTokens, concurrency,
+    public EndpointSettings withMaxSamplesPerRequest(int max) {
+        return new EndpointSettings(endpoint, model, chat, apiKey, temperature, maxTokens, concurrency,
                 maxRequestsPerMinute, max, requestTimeout, retry);
     }
 
-    public TeacherSettings withTimeouts(Duration newTimeout, RetryPolicy newRetry) {
-        return new TeacherSettings(endpoint, model, chat, apiKey, temperature, maxTokens, concurrency,
+    public EndpointSettings withTimeouts(Duration newTimeout, RetryPolicy newRetry) {
+        return new EndpointSettings(endpoint, model, chat, apiKey, temperature, maxTokens, concurrency,
                 maxRequestsPerMinute, maxSamplesPerRequest, newTimeout, newRetry);
     }
 

@@ -1,4 +1,4 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,11 +1,9 @@
 package org.distill4j.gad;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,12 +12,15 @@ import java.util.Map;
 import org.distill4j.data.Example;
 import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.LanguageModel;
+import org.distill4j.train.Trainer;
 import org.distill4j.util.Jsonl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The GAD loop on a tiny student whose teacher has an obvious signature. */
-class GadTrainerTest {
+/**
+ * GAD's steps on a tiny student whose teacher has an obvious signature (resume: {@link org.distill4j.train.KillResumeTest}).
+ */
+class GadStepTest {
     @TempDir
     Path tmp;
 
@@ -38,23 +39,20 @@ class GadTrainerTest {
     }
 
     /** Trains from the student checkpoint into {@code out}. */
-    private GadTrainer.Result train(GadConfig cfg, Path out, boolean resume, long crashAfter) throws Exception {
+    private void train(GadConfig cfg, Path out) throws Exception {
         Path s = student();
         try (LanguageModel g = LanguageModel.load(s);
              NDManager m = NDManager.newBaseManager();
              Discriminator d = cfg.anyDiscriminator() ? Discriminator.fromStudent(s, m, cfg.seed()) : null) {
-            GadTrainer t = new GadTrainer(g.transformer(), d, cfg, out, Map.of(Checkpoint.TOKENIZER, s.resolve(Checkpoint.TOKENIZER)),
+            GadStep step = new GadStep(g.transformer(), d, cfg, data(), Map.of(Checkpoint.TOKENIZER, s.resolve(Checkpoint.TOKENIZER)),
                     g.eosIds());
-            if (crashAfter > 0) {
-                t.crashAfterSave(crashAfter);
-            }
-            return t.run(data(), resume);
+            new Trainer(out, cfg.loop()).run(step, false);
         }
     }
 
     private static List<JsonNode> rows(Path out, String phase) {
         List<JsonNode> r = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.read(out.resolve(GadTrainer.METRICS_FILE))) {
+        for (Jsonl.Line l : Jsonl.read(out.resolve(Trainer.METRICS_FILE))) {
             if (l.value().path("step").asLong() > 0 && l.value().path("phase").asText().equals(phase)) {
                 r.add(l.value());
             }
@@ -69,7 +67,7 @@ class GadTrainerTest {
     @Test
     void discriminatorWarmupLearnsToTellTheTeacherApart() throws Exception {
         Path out = tmp.resolve("warmup");
-        train(config(List.of(new Phase("warmup-d", 30, true, Phase.GeneratorUpdate.NONE)), 1e-3, 3e-3, 100), out, false, -1);
+        train(config(List.of(new Phase("warmup-d", 30, true, Phase.GeneratorUpdate.NONE)), 1e-3, 3e-3, 100), out);
         List<JsonNode> r = rows(out, "warmup-d");
         assertThat(r).hasSize(30);
         assertThat(mean(r.subList(25, 30), "d_acc")).isGreaterThan(0.9);
@@ -81,7 +79,7 @@ class GadTrainerTest {
     void policyGradientClimbsAFrozenDiscriminatorsReward() throws Exception {
         Path out = tmp.resolve("frozen");
         train(config(List.of(new Phase("train-d", 30, true, Phase.GeneratorUpdate.NONE),
-                new Phase("grpo", 30, false, Phase.GeneratorUpdate.POLICY_GRADIENT)), 3e-3, 3e-3, 100), out, false, -1);
+                new Phase("grpo", 30, false, Phase.GeneratorUpdate.POLICY_GRADIENT)), 3e-3, 3e-3, 100), out);
         List<JsonNode> g = rows(out, "grpo");
         assertThat(g).hasSize(30);
         assertThat(mean(g.subList(25, 30), "reward_mean")).isGreaterThan(mean(g.subList(0, 5), "reward_mean") + 0.5);
@@ -92,35 +90,9 @@ class GadTrainerTest {
     }
 
     @Test
-    void resumeAfterACrashGivesTheSameModelsAndMetrics() throws Exception {
-        GadConfig cfg = config(GadMethod.GAD.phases(4, 2, 4, 0), 1e-3, 1e-3, 3);
-        Path straight = tmp.resolve("straight");
-        train(cfg, straight, false, -1);
-        Path crashed = tmp.resolve("crashed");
-        assertThatThrownBy(() -> train(cfg, crashed, false, 6)).hasMessageContaining("simulated crash");
-        assertThatThrownBy(() -> train(cfg, crashed, false, -1)).hasMessageContaining("--resume");
-        train(cfg, crashed, true, -1);
-        for (String f : List.of(Checkpoint.WEIGHTS, "discriminator/" + Checkpoint.WEIGHTS, "discriminator/" + Discriminator.HEAD_FILE)) {
-            assertThat(Files.readAllBytes(crashed.resolve(f))).as(f).isEqualTo(Files.readAllBytes(straight.resolve(f)));
-        }
-        assertThat(comparable(crashed)).isEqualTo(comparable(straight));
-    }
-
-    /** metrics rows without wall-clock and memory columns. */
-    private static List<String> comparable(Path out) {
-        List<String> rows = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.read(out.resolve(GadTrainer.METRICS_FILE))) {
-            ObjectNode o = l.value().deepCopy();
-            o.remove(List.of("step_seconds", "rss_mb"));
-            rows.add(o.toString());
-        }
-        return rows;
-    }
-
-    @Test
     void seqkdNeedsNoDiscriminatorAndFitsTheTeacher() throws Exception {
         Path out = tmp.resolve("seqkd");
-        train(config(GadMethod.SEQKD.phases(0, 0, 40, 0), 3e-3, 0, 100), out, false, -1);
+        train(config(GadMethod.SEQKD.phases(0, 0, 40, 0), 3e-3, 0, 100), out);
         List<JsonNode> r = rows(out, "seqkd");
         assertThat(r).hasSize(40);
         assertThat(r.get(0).has("d_acc")).isFalse();

@@ -1,4 +1,4 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * What a run did: samples wanted, found in the journal, fetched; HTTP attempts; retries by cause; and
  * the requests that failed for good (they are not journalled, so a rerun asks for them again).
  */
-public record TeachReport(int wanted, int fromJournal, int fetched, long attempts, Map<RetryCause, Long> retries,
+public record BatchReport(int wanted, int fromJournal, int fetched, long attempts, Map<RetryCause, Long> retries,
                           List<Failure> failures, Duration elapsed) {
     public enum RetryCause {
         RATE_LIMITED("rate limited (429)"),
@@ -34,7 +34,7 @@ public record TeachReport(int wanted, int fromJournal, int fetched, long attempt
     /** A request given up on: its prompt, the samples it asked for, and the last error. */
     public record Failure(int prompt, List<Integer> samples, int attempts, String lastError) {}
 
-    public TeachReport {
+    public BatchReport {
         retries = new EnumMap<>(retries.isEmpty() ? Map.<RetryCause, Long>of() : retries);
         failures = List.copyOf(failures);
     }

@@ -8,17 +8,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class DiscriminatorTest {
+class ToyDiscriminatorTest {
 
     @Test
     void equalScoresCostLogTwo() {
-        assertThat(Discriminator.btLoss(new double[] {0.3, 0.3}, 0, 1)).isCloseTo(Math.log(2), within(1e-15));
+        assertThat(ToyDiscriminator.btLoss(new double[] {0.3, 0.3}, 0, 1)).isCloseTo(Math.log(2), within(1e-15));
     }
 
     @Test
     void lossIsStableForLargeMargins() {
-        assertThat(Discriminator.btLoss(new double[] {800, 0}, 0, 1)).isCloseTo(0.0, within(1e-300));
-        assertThat(Discriminator.btLoss(new double[] {0, 800}, 0, 1)).isCloseTo(800.0, within(1e-9));
+        assertThat(ToyDiscriminator.btLoss(new double[] {800, 0}, 0, 1)).isCloseTo(0.0, within(1e-300));
+        assertThat(ToyDiscriminator.btLoss(new double[] {0, 800}, 0, 1)).isCloseTo(800.0, within(1e-9));
     }
 
     @ParameterizedTest
@@ -27,22 +27,22 @@ class DiscriminatorTest {
         double[] w = {0.4, -1.2, 2.0, 0.0, -0.3, 1.1};
         int[] teacherYs = {0, 2, 2, 5, 3, 1};
         int[] studentYs = {1, 1, 4, 5, 0, 3};
-        double[] g = Discriminator.btGradient(w, teacherYs, studentYs, decay);
+        double[] g = ToyDiscriminator.btGradient(w, teacherYs, studentYs, decay);
         double h = 1e-6;
         for (int c = 0; c < w.length; c++) {
             double[] plus = w.clone();
             double[] minus = w.clone();
             plus[c] += h;
             minus[c] -= h;
-            double numeric = (Discriminator.meanLoss(plus, teacherYs, studentYs, decay)
-                    - Discriminator.meanLoss(minus, teacherYs, studentYs, decay)) / (2 * h);
+            double numeric = (ToyDiscriminator.meanLoss(plus, teacherYs, studentYs, decay)
+                    - ToyDiscriminator.meanLoss(minus, teacherYs, studentYs, decay)) / (2 * h);
             assertThat(g[c]).as("class %d", c).isCloseTo(numeric, within(1e-8));
         }
     }
 
     @Test
     void trainingLearnsToPreferTeacherClasses() {
-        Discriminator d = new Discriminator(4, 0.1, 0.0);
+        ToyDiscriminator d = new ToyDiscriminator(4, 0.1, 0.0);
         int[] teacherYs = {0, 0, 1, 0};
         int[] studentYs = {3, 2, 3, 3};
         double first = d.train(teacherYs, studentYs);
@@ -57,14 +57,14 @@ class DiscriminatorTest {
 
     @Test
     void rejectsMismatchedPairs() {
-        Discriminator d = new Discriminator(3, 0.1, 0.0);
+        ToyDiscriminator d = new ToyDiscriminator(3, 0.1, 0.0);
         assertThatThrownBy(() -> d.train(new int[] {0, 1}, new int[] {2}))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void groupNormalisedAdvantagesHaveZeroMeanAndUnitStd() {
-        double[] a = GadTrainer.groupNormalise(new double[] {1, 2, 3, 4, 10});
+        double[] a = ToyGadTrainer.groupNormalise(new double[] {1, 2, 3, 4, 10});
         double mean = 0;
         for (double v : a) {
             mean += v;
@@ -80,7 +80,7 @@ class DiscriminatorTest {
 
     @Test
     void identicalRewardsGiveZeroAdvantageNotNaN() {
-        for (double v : GadTrainer.groupNormalise(new double[] {2.5, 2.5, 2.5})) {
+        for (double v : ToyGadTrainer.groupNormalise(new double[] {2.5, 2.5, 2.5})) {
             assertThat(v).isEqualTo(0.0);
         }
     }

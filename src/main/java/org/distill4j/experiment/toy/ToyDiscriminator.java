@@ -12,14 +12,14 @@ package org.distill4j.experiment.toy;
  * so it learns to score teacher-like classes above student-like ones. An optional L2 penalty keeps the
  * scores of classes that only one side ever produces from drifting without bound.
  */
-public final class Discriminator {
+public final class ToyDiscriminator {
     private double[] scores;
-    private final Adam adam;
+    private final ScalarAdam adam;
     private final double weightDecay;
 
-    public Discriminator(int classes, double lr, double weightDecay) {
+    public ToyDiscriminator(int classes, double lr, double weightDecay) {
         this.scores = new double[classes];
-        this.adam = new Adam(classes, lr);
+        this.adam = new ScalarAdam(classes, lr);
         this.weightDecay = weightDecay;
     }
 

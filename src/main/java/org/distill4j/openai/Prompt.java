@@ -1,13 +1,13 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import java.util.List;
 
 /** What is sent for one prompt: a text (completions, or one user turn in chat) or a whole conversation. */
-public sealed interface TeacherPrompt {
-    record Text(String text) implements TeacherPrompt {}
+public sealed interface Prompt {
+    record Text(String text) implements Prompt {}
 
     /** A conversation for the chat endpoint; roles as OpenAI names them (system, user, assistant). */
-    record Conversation(List<Turn> turns) implements TeacherPrompt {
+    record Conversation(List<Turn> turns) implements Prompt {
         public Conversation {
             turns = List.copyOf(turns);
             if (turns.isEmpty()) {

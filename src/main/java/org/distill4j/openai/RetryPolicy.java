@@ -1,4 +1,4 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import java.net.http.HttpHeaders;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

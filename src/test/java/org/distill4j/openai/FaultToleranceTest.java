@@ -1,4 +1,4 @@
-package org.distill4j.teacher;
+package org.distill4j.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,9 +9,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.distill4j.teacher.ScriptedServer.Fault;
-import org.distill4j.teacher.ScriptedServer.Logged;
-import org.distill4j.teacher.TeachReport.RetryCause;
+import org.distill4j.openai.BatchReport.RetryCause;
+import org.distill4j.openai.ScriptedServer.Fault;
+import org.distill4j.openai.ScriptedServer.Logged;
+import org.distill4j.teacher.BlackBoxTeacher;
+import org.distill4j.teacher.OpenAiTeacher;
+import org.distill4j.teacher.TeachOutput;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.junit.jupiter.api.Test;
@@ -27,14 +30,14 @@ class FaultToleranceTest {
     /** Short enough to keep the suite fast, long enough that only SLOW replies (2.5 s) ever miss it. */
     static final Duration TIMEOUT = Duration.ofSeconds(1);
 
-    static TeacherSettings settings(ScriptedServer server) {
-        return TeacherSettings.of(server.base(), "fake").withConcurrency(6, 0).withTimeouts(TIMEOUT, FAST);
+    static EndpointSettings settings(ScriptedServer server) {
+        return EndpointSettings.of(server.base(), "fake").withConcurrency(6, 0).withTimeouts(TIMEOUT, FAST);
     }
 
-    static List<TeacherPrompt> prompts(int count) {
-        List<TeacherPrompt> out = new ArrayList<>();
+    static List<Prompt> prompts(int count) {
+        List<Prompt> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            out.add(new TeacherPrompt.Text("p" + i));
+            out.add(new Prompt.Text("p" + i));
         }
         return out;
     }
@@ -63,13 +66,13 @@ class FaultToleranceTest {
         int prompts = 30;
         int n = 2;
         try (ScriptedServer server = new ScriptedServer(FaultToleranceTest::plan, 0, 2500);
-             OpenAiTeacher teacher = new OpenAiTeacher(settings(server));
+             OpenAiClient teacher = new OpenAiClient(settings(server));
              Journal journal = Journal.open(tmp.resolve("j.journal"), "fp")) {
             // warm up (class loading, JIT, connections): a cold first reply must not pass for a timeout
-            assertThat(teacher.run(List.of(new TeacherPrompt.Text("p5"), new TeacherPrompt.Text("p11")), 1,
+            assertThat(teacher.run(List.of(new Prompt.Text("p5"), new Prompt.Text("p11")), 1,
                     Journal.inMemory(), k -> { }).retryCount()).isZero();
             int warmUp = server.log().size();
-            TeachReport report = teacher.run(prompts(prompts), n, journal, k -> { });
+            BatchReport report = teacher.run(prompts(prompts), n, journal, k -> { });
             System.out.println("faults: " + report.summary());
             assertThat(report.complete()).as(report.summary()).isTrue();
             assertThat(report.failures()).isEmpty();
@@ -115,15 +118,15 @@ class FaultToleranceTest {
         AtomicBoolean healed = new AtomicBoolean();
         try (ScriptedServer server = new ScriptedServer((prompt, attempt) -> healed.get() ? Fault.NONE
                 : prompt.equals("p1") ? Fault.HTTP_500 : prompt.equals("p2") ? Fault.HTTP_400 : Fault.NONE, 0, 0);
-             OpenAiTeacher teacher = new OpenAiTeacher(settings(server))) {
+             OpenAiClient teacher = new OpenAiClient(settings(server))) {
             Path file = tmp.resolve("resume.journal");
             try (Journal journal = Journal.open(file, "fp")) {
-                TeachReport first = teacher.run(prompts(4), 3, journal, k -> { });
+                BatchReport first = teacher.run(prompts(4), 3, journal, k -> { });
                 assertThat(first.complete()).isFalse();
                 assertThat(first.fetched()).isEqualTo(6);
-                assertThat(first.failures()).extracting(TeachReport.Failure::prompt).containsExactlyInAnyOrder(1, 2);
-                TeachReport.Failure p1 = first.failures().stream().filter(f -> f.prompt() == 1).findFirst().orElseThrow();
-                TeachReport.Failure p2 = first.failures().stream().filter(f -> f.prompt() == 2).findFirst().orElseThrow();
+                assertThat(first.failures()).extracting(BatchReport.Failure::prompt).containsExactlyInAnyOrder(1, 2);
+                BatchReport.Failure p1 = first.failures().stream().filter(f -> f.prompt() == 1).findFirst().orElseThrow();
+                BatchReport.Failure p2 = first.failures().stream().filter(f -> f.prompt() == 2).findFirst().orElseThrow();
                 assertThat(p1.attempts()).isEqualTo(FAST.maxAttempts());
                 assertThat(p1.lastError()).contains("500", "boom");
                 assertThat(p2.attempts()).isEqualTo(1); // a 400 is the request's fault: never retried
@@ -132,7 +135,7 @@ class FaultToleranceTest {
             healed.set(true);
             int before = server.log().size();
             try (Journal journal = Journal.open(file, "fp")) {
-                TeachReport second = teacher.run(prompts(4), 3, journal, k -> { });
+                BatchReport second = teacher.run(prompts(4), 3, journal, k -> { });
                 assertThat(second.complete()).isTrue();
                 assertThat(second.fromJournal()).isEqualTo(6);
                 assertThat(second.fetched()).isEqualTo(6);
