@@ -162,9 +162,9 @@ public final class Sampler {
                         visible[r] = Arrays.copyOf(keyValid[r], past + t);
                     }
                     NDArray mask = AttentionMask.padded(m, visible, t, past, model.config().slidingWindow());
-                    NDArray hidden = model.hidden(idArr, posArr, mask, cache);
+                    NDArray hidden = fusedWeights.hidden(idArr, posArr, mask, cache);
                     NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
-                    NDArray logits = model.logits(last).reshape(b, vocab);
+                    NDArray logits = fusedWeights.logits(last).reshape(b, vocab);
                     Draws drawn = draw(m, logits, p, rng, vocab);
                     tokens = drawn.tokens();
                     lp = drawn.logprobs();

@@ -71,7 +71,7 @@ public final class KdObjective implements Objective, AutoCloseable {
         this.eosIds = eosIds;
         this.evaluation = evaluation;
         this.vocab = teacher == null ? student.config().vocabSize() : Math.min(student.config().vocabSize(), teacher.config().vocabSize());
-        this.head = new ChunkedHeadLoss(loss, ChunkedHeadLoss.rowsFor(vocab));
+        this.head = new ChunkedHeadLoss(loss, ChunkedHeadLoss.rowsFor(vocab), student.config().finalLogitSoftcap());
     }
 
     /**
@@ -131,7 +131,7 @@ public final class KdObjective implements Objective, AutoCloseable {
 
     /** Rows per block of the head and the loss ({@link ChunkedHeadLoss}); by default {@link ChunkedHeadLoss#rowsFor} the vocabulary. */
     public KdObjective headBlockRows(int rows) {
-        this.head = new ChunkedHeadLoss(loss, rows);
+        this.head = new ChunkedHeadLoss(loss, rows, student.config().finalLogitSoftcap());
         return this;
     }
 

@@ -32,7 +32,8 @@ public final class SftObjective implements Objective {
         this.batchSize = batchSize;
         this.accumulation = accumulation;
         this.data = new DataSource.Offline(train, new BatchOrder(train.size(), batchSize, accumulation, seed));
-        this.head = new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(model.config().vocabSize()));
+        this.head = new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(model.config().vocabSize()),
+                model.config().finalLogitSoftcap());
     }
 
     @Override
