@@ -25,6 +25,11 @@ public sealed interface ChatFormat {
     /** The text of {@code messages}, followed by the assistant's header when {@code addGenerationPrompt}. */
     String render(List<Message> messages, boolean addGenerationPrompt);
 
+    /** As above, with keyword arguments for a template that reads them (native formats read none). */
+    default String render(List<Message> messages, boolean addGenerationPrompt, Map<String, ?> kwargs) {
+        return render(messages, addGenerationPrompt);
+    }
+
     /** Whether encoding the rendered text adds the tokenizer's special tokens (BOS); templates write their own. */
     boolean addSpecialTokens();
 
@@ -50,6 +55,7 @@ public sealed interface ChatFormat {
         }
 
         /** @throws JinjaChatTemplate.TemplateException when the template refuses the conversation */
+        @Override
         public String render(List<Message> messages, boolean addGenerationPrompt, Map<String, ?> extraKwargs) {
             List<Map<String, Object>> maps = new ArrayList<>();
             for (Message m : messages) {
