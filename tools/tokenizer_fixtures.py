@@ -89,10 +89,10 @@ def diff(tok, prefix, ids, skip):
     return after[common:]
 
 
-def expected(tok):
-    texts = [{"text": t, "ids": tok.encode(t).ids, "decoded": tok.decode(tok.encode(t).ids)} for t in TEXTS]
+def expected(tok, texts=TEXTS, continuations=CONTINUATIONS):
+    texts = [{"text": t, "ids": tok.encode(t).ids, "decoded": tok.decode(tok.encode(t).ids)} for t in texts]
     conts = []
-    for prompt, continuation in CONTINUATIONS:
+    for prompt, continuation in continuations:
         p = tok.encode(prompt).ids
         full = tok.encode(prompt + continuation).ids
         assert full[:len(p)] == p, (prompt, continuation)

@@ -9,20 +9,25 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Encoding and decoding against the tokenizers library (fixtures/tokenizers, tools/tokenizer_fixtures.py) on the
- * pipelines of SentencePiece (Llama-2's file, transformers 5's Metaspace) and byte-level (GPT-2) tokenizers; above
+ * Encoding and decoding against the tokenizers library on the pipelines of SentencePiece (Llama-2's file,
+ * transformers 5's Metaspace) and byte-level (GPT-2) tokenizers (fixtures/tokenizers, tools/tokenizer_fixtures.py),
+ * and on the real GPT-2, Llama-2 and Llama-3 tokenizers, trimmed to the fixture's texts without changing their
+ * tokenization (fixtures/tokenizers/real, tools/real_tokenizer_fixtures.py: texts with spaces, unicode, digits); above
  * all, that a continuation decoded after its prompt keeps its leading space, which a SentencePiece decoder drops
  * when the continuation is decoded alone ("…happy frog" + "who lived").
  */
 class TokenizerDecodeTest {
     @ParameterizedTest
-    @ValueSource(strings = {"sp_llama2", "sp_metaspace", "byte_level"})
+    @ValueSource(strings = {"sp_llama2", "sp_metaspace", "byte_level", "real/gpt2", "real/llama2", "real/llama3"})
     void idsAndTextMatchTheTokenizersLibrary(String name) {
         withFixture(name, (tok, expected) -> {
             for (JsonNode t : expected.get("texts")) {
                 long[] ids = tok.encode(t.get("text").asText(), true);
                 assertThat(ids).as(t.get("text").asText()).containsExactly(longs(t.get("ids")));
                 assertThat(tok.decode(ids)).as(t.get("text").asText()).isEqualTo(t.get("decoded").asText());
+                if (t.has("decoded_with_special")) {
+                    assertThat(tok.decode(ids, false)).isEqualTo(t.get("decoded_with_special").asText());
+                }
             }
         });
     }
@@ -35,7 +40,7 @@ class TokenizerDecodeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sp_llama2", "sp_metaspace", "byte_level"})
+    @ValueSource(strings = {"sp_llama2", "sp_metaspace", "byte_level", "real/gpt2", "real/llama2", "real/llama3"})
     void aContinuationIsDecodedAfterItsPrompt(String name) {
         withFixture(name, (tok, expected) -> {
             for (JsonNode c : expected.get("continuations")) {
@@ -45,8 +50,10 @@ class TokenizerDecodeTest {
                 assertThat(text).startsWith(" ");
                 assertThat(tok.decodeAfter(prompt, generated)).isEqualTo(text);
                 assertThat(tok.decode(prompt) + tok.decodeAfter(prompt, generated)).isEqualTo(c.get("prompt").asText() + text);
-                if (name.startsWith("sp_")) { // the bug this guards against: alone, the first space is gone
-                    assertThat(tok.decode(generated)).isEqualTo(text.substring(1));
+                // decoded alone, a SentencePiece continuation loses its first space: the bug decodeAfter avoids
+                assertThat(tok.decode(generated)).isEqualTo(c.get("decoded_alone").asText());
+                if (name.contains("sp_") || name.contains("llama2")) {
+                    assertThat(c.get("decoded_alone").asText()).isEqualTo(text.substring(1));
                 }
                 long[] all = concat(prompt, generated);
                 List<JsonNode> pieces = list(c.get("pieces"));

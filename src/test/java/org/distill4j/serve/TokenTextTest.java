@@ -17,14 +17,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Response text and log-prob token strings on a SentencePiece and a byte-level tokenizer (fixtures/tokenizers):
+ * Response text and log-prob token strings on SentencePiece and byte-level tokenizers, real ones (GPT-2, Llama-2,
+ * Llama-3) included (fixtures/tokenizers):
  * with echo the continuation keeps its leading space ("…happy frog who lived", not "frogwho lived"), the token
  * strings concatenate to the text, and every top_logprobs map has the chosen token's own string among its keys
  * (lm-eval-harness' is_greedy compares exactly these).
  */
 class TokenTextTest {
     @ParameterizedTest
-    @ValueSource(strings = {"sp_llama2", "sp_metaspace", "byte_level"})
+    @ValueSource(strings = {"sp_llama2", "sp_metaspace", "byte_level", "real/gpt2", "real/llama2", "real/llama3"})
     void echoedCompletionsKeepTheSpaceAndTopKeysMatchTheTokens(String name) {
         JsonNode c = Json.read(Fixtures.path("tokenizers/" + name + "/expected.json")).get("continuations").get(0);
         try (Tokenizer tok = Tokenizer.load(Fixtures.path("tokenizers/" + name + "/tokenizer.json"))) {
