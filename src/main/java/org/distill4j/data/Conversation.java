@@ -46,6 +46,13 @@ public record Conversation(List<ChatFormat.Message> messages, Map<String, Object
         return new Conversation(out, kwargs);
     }
 
+    /** This conversation followed by the assistant's {@code response} (a teacher's answer to it, as teach writes). */
+    public Conversation withResponse(String response) {
+        List<ChatFormat.Message> out = new ArrayList<>(messages);
+        out.add(new ChatFormat.Message("assistant", response));
+        return new Conversation(out, kwargs);
+    }
+
     /** All messages but the last (the prompt of a conversation that ends with the response). */
     public List<ChatFormat.Message> history() {
         return messages.subList(0, messages.size() - 1);

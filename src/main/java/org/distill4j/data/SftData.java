@@ -11,7 +11,8 @@ import org.distill4j.util.UserError;
 /**
  * Prompt/response JSONL for supervised training. A record is {@code {"prompt": …, "response": …}}
  * (encoded by {@link PromptTemplate}), a conversation {@code {"messages": [...]}} ending with the assistant's
- * response (rendered by the model's chat template, {@link Conversation}), or pre-tokenized
+ * response, or followed by it in {@code "response"} as {@code teach --chat} writes it (rendered by the model's chat
+ * template, {@link Conversation}), or pre-tokenized
  * {@code {"prompt_ids": […], "response_ids": […]}}
  * (taken as they are, no EOS added). Examples longer than {@code maxLength} keep their prompt and lose
  * the end of their response (the prompt's start when the prompt alone is too long) and are counted.
@@ -31,7 +32,9 @@ public final class SftData {
                 e = new Example(ids(line.value().get("prompt_ids"), where, "prompt_ids", vocabSize),
                         ids(line.value().get("response_ids"), where, "response_ids", vocabSize));
             } else if (Conversation.in(line.value())) {
-                e = template.example(Conversation.of(line.value(), where), where);
+                Conversation c = Conversation.of(line.value(), where);
+                // teach --chat writes the conversation it asked about with the teacher's "response"
+                e = template.example(line.value().has("response") ? c.withResponse(line.text(file, "response")) : c, where);
             } else {
                 String response = line.text(file, "response");
                 if (response.isBlank()) {
