@@ -46,6 +46,44 @@ public record Conversation(List<ChatFormat.Message> messages, Map<String, Object
         return new Conversation(out, kwargs);
     }
 
+    /**
+     * The conversation as one string, for code that keys prompts by text (GAD's teacher responses): the compact
+     * JSON {@code {"messages":[...],"chat_template_kwargs":{...}}}, written the same way for equal conversations.
+     * {@link #fromKey} reads it back; {@link #promptKey} gives a prompt record's key.
+     */
+    public String key() {
+        return json().toString();
+    }
+
+    /** The record fields of this conversation: {@code messages} and, when there are any, {@code chat_template_kwargs}. */
+    public com.fasterxml.jackson.databind.node.ObjectNode json() {
+        com.fasterxml.jackson.databind.node.ObjectNode o = Json.object();
+        var ms = o.putArray("messages");
+        messages.forEach(m -> ms.addObject().put("role", m.role()).put("content", m.content()));
+        if (!kwargs.isEmpty()) {
+            o.set("chat_template_kwargs", Json.MAPPER.valueToTree(new java.util.TreeMap<>(kwargs)));
+        }
+        return o;
+    }
+
+    /** The conversation a {@link #key()} stands for, or null when {@code key} is a prompt text. */
+    public static Conversation fromKey(String key) {
+        if (!key.startsWith("{\"messages\":")) {
+            return null;
+        }
+        try {
+            Conversation c = of(Json.MAPPER.readTree(key), "prompt");
+            return c.key().equals(key) ? c : null; // only the exact form key() writes: any other text is a text
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | UserError e) {
+            return null;
+        }
+    }
+
+    /** The key of a prompt record: its conversation's {@link #key()}, or its {@code "prompt"} text. */
+    public static String promptKey(org.distill4j.util.Jsonl.Line line, java.nio.file.Path file) {
+        return in(line.value()) ? of(line.value(), file + ":" + line.number()).key() : line.text(file, "prompt");
+    }
+
     /** This conversation followed by the assistant's {@code response} (a teacher's answer to it, as teach writes). */
     public Conversation withResponse(String response) {
         List<ChatFormat.Message> out = new ArrayList<>(messages);

@@ -53,6 +53,12 @@ public record PromptTemplate(Tokenizer tokenizer, long eos, ChatFormat chat) {
         return Conversation.in(line.value()) ? prompt(Conversation.of(line.value(), where), where) : prompt(line.text(file, "prompt"));
     }
 
+    /** The prompt of a prompt key ({@link Conversation#promptKey}): a conversation's rendering, or the text. */
+    public long[] promptOfKey(String key) {
+        Conversation c = Conversation.fromKey(key);
+        return c == null ? prompt(key) : prompt(c, "prompt " + key);
+    }
+
     /** The prompt of a conversation: all its messages, then the assistant's header. */
     public long[] prompt(Conversation c, String where) {
         return tokenizer.encode(render(c, c.messages(), true, where), chat.addSpecialTokens());

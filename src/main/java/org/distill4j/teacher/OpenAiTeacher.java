@@ -63,7 +63,7 @@ public final class OpenAiTeacher implements BlackBoxTeacher {
     @Override
     public List<List<String>> respond(List<String> prompts, int n) {
         try (Journal journal = Journal.inMemory()) {
-            TeachReport report = run(prompts.stream().<TeacherPrompt>map(TeacherPrompt.Text::new).toList(), n, journal, done -> { });
+            TeachReport report = run(prompts.stream().map(TeacherPrompt::ofKey).toList(), n, journal, done -> { });
             if (!report.complete()) {
                 throw new TeacherException("teacher " + settings.model() + " at " + settings.endpoint() + ": " + report.summary());
             }
