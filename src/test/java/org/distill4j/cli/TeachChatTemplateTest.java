@@ -65,4 +65,22 @@ class TeachChatTemplateTest {
             assertThat(lm.tokenizer().decode(examples.get(1).response(), false)).isEqualTo((response + " </s>").strip());
         }
     }
+
+    @Test
+    void generateRendersConversationsAndItsOutputTrains() throws Exception {
+        Path model = TinyModel.write(tmp.resolve("tiny"));
+        Json.write(model.resolve(TokenizerConfig.FILE), Json.object().put("eos_token", "</s>").put("chat_template", TEMPLATE));
+        Path prompts = tmp.resolve("prompts.jsonl");
+        Files.writeString(prompts, "{\"messages\": [{\"role\": \"user\", \"content\": \"d\"}]}\n");
+        Path out = tmp.resolve("gen.jsonl");
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "generate", "--model",
+                model.toString(), "--prompts", prompts.toString(), "--out", out.toString(), "--max-new-tokens", "3");
+        assertThat(code).as(err.toString()).isZero();
+        try (LanguageModel lm = LanguageModel.load(model)) {
+            PromptTemplate template = PromptTemplate.forCheckpoint(model, lm.tokenizer(), lm.config().eosTokenId());
+            Example e = SftData.load(out, template, lm.config().vocabSize(), 64).examples().get(0);
+            assertThat(lm.tokenizer().decode(e.prompt(), false)).isEqualTo("a d b c");
+        }
+    }
 }
