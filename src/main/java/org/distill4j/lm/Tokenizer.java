@@ -101,13 +101,31 @@ public final class Tokenizer implements AutoCloseable {
      * "frog" + " who"), and a byte-level token may complete a character begun in the context.
      */
     public String decodeAfter(long[] context, long[] ids, boolean skipSpecialTokens) {
-        long[] window = java.util.Arrays.copyOfRange(context, Math.max(0, context.length - CONTEXT), context.length);
+        long[] window = window(context);
+        return after(window, hf.decode(window, skipSpecialTokens), ids, skipSpecialTokens);
+    }
+
+    /** The text of each of {@code alternatives} placed after {@code context} (top-k lists), the context decoded once. */
+    public String[] decodeEachAfter(long[] context, long[] alternatives, boolean skipSpecialTokens) {
+        long[] window = window(context);
+        String before = hf.decode(window, skipSpecialTokens);
+        String[] out = new String[alternatives.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = after(window, before, new long[] {alternatives[i]}, skipSpecialTokens);
+        }
+        return out;
+    }
+
+    private static long[] window(long[] context) {
+        return java.util.Arrays.copyOfRange(context, Math.max(0, context.length - CONTEXT), context.length);
+    }
+
+    private String after(long[] window, String before, long[] ids, boolean skipSpecialTokens) {
         if (window.length == 0) {
             return hf.decode(ids, skipSpecialTokens);
         }
         long[] all = java.util.Arrays.copyOf(window, window.length + ids.length);
         System.arraycopy(ids, 0, all, window.length, ids.length);
-        String before = hf.decode(window, skipSpecialTokens);
         String with = hf.decode(all, skipSpecialTokens);
         int common = 0; // the context's text, up to a character the continuation completes
         while (common < before.length() && common < with.length() && before.charAt(common) == with.charAt(common)) {

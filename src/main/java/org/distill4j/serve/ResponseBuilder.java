@@ -127,8 +127,9 @@ final class ResponseBuilder {
             ObjectNode byText = top.addObject();
             ArrayNode idRow = topIds.addArray();
             ArrayNode valueRow = topValues.addArray();
-            for (int m = 0; m < Math.min(k, t.size()); m++) {
-                String text = tokens.at(seq, pos, t.ids()[m]);
+            String[] texts = tokens.at(seq, pos, t.ids(), k);
+            for (int m = 0; m < texts.length; m++) {
+                String text = texts[m];
                 if (!byText.has(text)) { // two ids with one text: keep the likelier (listed first)
                     byText.put(text, t.logprobs()[m]);
                 }
@@ -148,8 +149,9 @@ final class ResponseBuilder {
             ArrayNode alternatives = e.putArray("top_logprobs");
             if (!sample.top().isEmpty()) {
                 TopLogprobs t = sample.top().get(j);
-                for (int m = 0; m < Math.min(k, t.size()); m++) {
-                    tokenEntry(alternatives.addObject(), tokens.at(all, prompt.length + j, t.ids()[m]), t.ids()[m], t.logprobs()[m]);
+                String[] texts = tokens.at(all, prompt.length + j, t.ids(), k);
+                for (int m = 0; m < texts.length; m++) {
+                    tokenEntry(alternatives.addObject(), texts[m], t.ids()[m], t.logprobs()[m]);
                 }
             }
         }

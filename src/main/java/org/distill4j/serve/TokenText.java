@@ -29,6 +29,15 @@ final class TokenText {
 
     /** The text of token {@code id} at position {@code i} of {@code ids}, after {@code ids[0..i)}. */
     String at(long[] ids, int i, long id) {
-        return tokenizer.decodeAfter(Arrays.copyOfRange(ids, Math.max(0, i - 16), i), new long[] {id}, false);
+        return tokenizer.decodeAfter(context(ids, i), new long[] {id}, false);
+    }
+
+    /** The texts of the first {@code k} of {@code alternatives}, each at position {@code i} of {@code ids}. */
+    String[] at(long[] ids, int i, long[] alternatives, int k) {
+        return tokenizer.decodeEachAfter(context(ids, i), Arrays.copyOf(alternatives, Math.min(k, alternatives.length)), false);
+    }
+
+    private static long[] context(long[] ids, int i) {
+        return Arrays.copyOfRange(ids, Math.max(0, i - 16), i);
     }
 }
