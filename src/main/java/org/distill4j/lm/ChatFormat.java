@@ -217,8 +217,15 @@ public sealed interface ChatFormat {
         if (source == null) {
             return new Choice(new Default(), "the checkpoint has no chat template");
         }
-        return new Choice(new Jinja(new JinjaChatTemplate(source, config.specialTokens(), Clock.systemDefaultZone()), kwargs),
-                "the checkpoint's own chat template");
+        Jinja jinja = new Jinja(new JinjaChatTemplate(source, config.specialTokens(), Clock.systemDefaultZone()), kwargs);
+        try { // a template that cannot run at all is the checkpoint's error, reported once, not at every conversation
+            jinja.render(List.of(new Message("user", "Hello")), true);
+        } catch (JinjaChatTemplate.TemplateException e) {
+            if (!e.refusal()) {
+                throw new UserError(dir + ": the chat template cannot be rendered: " + e.getMessage());
+            }
+        }
+        return new Choice(jinja, "the checkpoint's own chat template");
     }
 
     /** Qwen-style templates hard-code a system turn: {@code '<|im_start|>system\nYou are ...<|im_end|>\n'}. */

@@ -37,10 +37,21 @@ import jinjava.javax.el.CompositeELResolver;
  * template prints one.
  */
 public final class JinjaChatTemplate {
-    /** A template's {@code raise_exception(message)}: the conversation is one the template refuses. */
+    /**
+     * A template's {@code raise_exception(message)} (the conversation is one the template refuses), or a template
+     * that cannot be rendered at all ({@link #refusal()} false).
+     */
     public static final class TemplateException extends RuntimeException {
-        public TemplateException(String message) {
+        private final boolean refusal;
+
+        public TemplateException(String message, boolean refusal) {
             super(message);
+            this.refusal = refusal;
+        }
+
+        /** Whether the template itself refused the conversation (its raise_exception), rather than failing. */
+        public boolean refusal() {
+            return refusal;
         }
     }
 
@@ -227,7 +238,7 @@ public final class JinjaChatTemplate {
         }
         for (TemplateError e : result.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new TemplateException("chat template line " + e.getLineno() + ": " + e.getMessage());
+                throw new TemplateException("chat template line " + e.getLineno() + ": " + e.getMessage(), false);
             }
         }
         return result.getOutput();
@@ -235,7 +246,7 @@ public final class JinjaChatTemplate {
 
     /** {@code raise_exception(message)}, as transformers defines it. */
     public static String raiseException(String message) {
-        throw new TemplateException(message);
+        throw new TemplateException(message, true);
     }
 
     /** {@code strftime_now(format)}: the clock's local time in C's strftime format (the codes templates use). */

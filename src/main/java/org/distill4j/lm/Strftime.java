@@ -31,7 +31,7 @@ final class Strftime {
                 case 'S' -> s.append(String.format("%02d", t.getSecond()));
                 case 'j' -> s.append(String.format("%03d", t.getDayOfYear()));
                 case '%' -> s.append('%');
-                default -> throw new JinjaChatTemplate.TemplateException("strftime_now: format code %" + f + " is not supported");
+                default -> throw new JinjaChatTemplate.TemplateException("strftime_now: format code %" + f + " is not supported", false);
             }
         }
         return s.toString();

@@ -89,6 +89,16 @@ class ChatTemplateTest {
     }
 
     @Test
+    void aTemplateThatCannotRunIsRefusedAtStartupNamingTheCheckpoint() throws Exception {
+        Path broken = checkpointWithTemplate("{% for m in messages %}{{ m.content.nosuchmethod() }}{% endfor %}");
+        assertThatThrownBy(() -> ChatTemplate.forCheckpoint(broken, "auto")).isInstanceOf(UserError.class)
+                .hasMessageContaining(broken.toString()).hasMessageContaining("cannot be rendered");
+        // a template that refuses the probe conversation is fine: it is the conversation it refuses
+        String needsSystem = "{% if messages[0].role != 'system' %}{{ raise_exception('a system message is required') }}{% endif %}ok";
+        assertThat(ChatTemplate.forCheckpoint(checkpointWithTemplate(needsSystem), "auto").template().name()).isEqualTo("checkpoint");
+    }
+
+    @Test
     void aForcedTemplateWinsAndUnknownNamesAreRefused() throws Exception {
         Path dir = checkpointWithTemplate(null);
         assertThat(ChatTemplate.forCheckpoint(dir, "chatml").template().name()).isEqualTo("chatml");
