@@ -18,6 +18,14 @@ final class TokenText {
         this.tokenizer = tokenizer;
     }
 
+    /**
+     * The text of one token out of context. Only for a caller that has no position for it: a token decoded alone
+     * loses a SentencePiece leading space, so top_logprobs keys come from {@link #at(long[], int, long[], int)}.
+     */
+    String of(long id) {
+        return tokenizer.decode(new long[] {id}, false);
+    }
+
     /** Pieces of {@code ids[from..]}, each decoded after the tokens before it. */
     String[] pieces(long[] ids, int from) {
         String[] out = new String[ids.length - from];
