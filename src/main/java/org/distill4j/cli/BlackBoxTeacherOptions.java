@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.distill4j.data.Conversation;
 import org.distill4j.gad.TeacherResponses;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.LanguageModel;
@@ -54,11 +55,11 @@ public final class BlackBoxTeacherOptions {
     @Option(names = "--teacher-concurrency", defaultValue = "8", description = "Requests in flight to the endpoint. Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
-    /** Prompt texts of a JSONL file of {@code {"prompt": ...}} rows. */
+    /** Prompts of a JSONL file of {@code {"prompt": ...}} or {@code {"messages": [...]}} rows, by key. */
     static List<String> prompts(Path file) {
         List<String> out = new ArrayList<>();
         for (Jsonl.Line l : Jsonl.read(file)) {
-            out.add(l.text(file, "prompt"));
+            out.add(Conversation.promptKey(l, file));
         }
         if (out.isEmpty()) {
             throw new UserError(file + ": no prompts");
@@ -98,6 +99,9 @@ public final class BlackBoxTeacherOptions {
         } else {
             if (model == null) {
                 throw new UserError("--teacher-endpoint needs --teacher-model");
+            }
+            if (!chat && prompts.stream().anyMatch(p -> Conversation.fromKey(p) != null)) {
+                throw new UserError("the prompts hold conversations (\"messages\"): ask --teacher-endpoint with --teacher-chat");
             }
             EndpointSettings settings;
             try {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.distill4j.data.Conversation;
 import org.distill4j.gad.GadConfig;
 import org.distill4j.gad.GadEvaluation;
 import org.distill4j.gad.GadMethod;
@@ -123,7 +124,7 @@ public final class GadOptions {
         List<String> texts = new ArrayList<>();
         List<String> given = new ArrayList<>();
         for (Jsonl.Line l : Jsonl.read(valPrompts)) {
-            texts.add(l.text(valPrompts, "prompt"));
+            texts.add(Conversation.promptKey(l, valPrompts));
             given.add(l.value().path("reference").isTextual() ? l.value().get("reference").asText() : null);
         }
         if (texts.isEmpty()) {

@@ -52,7 +52,7 @@ public final class KdCommand implements Callable<Integer> {
     @Option(names = "--student", required = true, description = "Student checkpoint directory (the starting point).")
     Path studentDir;
 
-    @Option(names = "--prompts", required = true, description = "Distillation prompts JSONL ({\"prompt\"}).")
+    @Option(names = "--prompts", required = true, description = "Distillation prompts JSONL ({\"prompt\"}, or {\"messages\": [...]} rendered by the student's chat template).")
     Path prompts;
 
     @Option(names = "--source", defaultValue = "offline", description = "offline, online-teacher, online-student or mixed. Default: ${DEFAULT-VALUE}.")
@@ -127,11 +127,11 @@ public final class KdCommand implements Callable<Integer> {
                 throw new UserError(studentDir + "/config.json: no eos_token_id");
             }
             Set<Integer> eosIds = Set.copyOf(student.config().eosTokenIds());
-            PromptTemplate template = new PromptTemplate(tok, eos);
+            PromptTemplate template = PromptTemplate.forCheckpoint(studentDir, tok, eos);
             List<long[]> promptIds = new ArrayList<>();
             promptRecords = Jsonl.read(prompts);
             for (Jsonl.Line l : promptRecords) {
-                promptIds.add(template.prompt(l.text(prompts, "prompt")));
+                promptIds.add(template.prompt(l, prompts));
             }
             SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
             BatchOrder promptOrder = new BatchOrder(promptIds.size(), train.batchSize, train.gradAccum, train.seed);
@@ -154,7 +154,7 @@ public final class KdCommand implements Callable<Integer> {
             if (val != null) {
                 List<long[]> valIds = new ArrayList<>();
                 for (Jsonl.Line l : Jsonl.read(val)) {
-                    valIds.add(template.prompt(l.text(val, "prompt")));
+                    valIds.add(template.prompt(l, val));
                 }
                 evaluator = new ProxyGoldenEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
             }

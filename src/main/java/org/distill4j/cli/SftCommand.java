@@ -92,7 +92,8 @@ public final class SftCommand implements Callable<Integer> {
                 if (eos < 0) {
                     throw new UserError("the model config has no eos_token_id; the SFT template needs one");
                 }
-                PromptTemplate template = new PromptTemplate(tok, eos);
+                // conversations ("messages") use the chat template beside the tokenizer, when there is one
+                PromptTemplate template = PromptTemplate.forCheckpoint(tokenizerFile.toAbsolutePath().getParent(), tok, eos);
                 int maxLen = Math.min(maxLength, model.config().maxPositionEmbeddings());
                 SftData.Loaded loaded = SftData.load(data, template, model.config().vocabSize(), maxLen);
                 List<Example> trainSet = loaded.examples();

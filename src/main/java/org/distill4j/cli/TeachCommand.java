@@ -1,6 +1,5 @@
 package org.distill4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import org.distill4j.data.Conversation;
+import org.distill4j.lm.ChatFormat;
 import org.distill4j.openai.Journal;
 import org.distill4j.openai.OpenAiClient;
 import org.distill4j.openai.RetryPolicy;
@@ -157,17 +158,10 @@ public final class TeachCommand implements Callable<Integer> {
     }
 
     private Prompt prompt(Jsonl.Line l) {
-        JsonNode messages = l.value().get("messages");
-        if (chat && messages != null) {
-            if (!messages.isArray() || messages.isEmpty()) {
-                throw new UserError(prompts + ":" + l.number() + ": 'messages' must be a non-empty array");
-            }
+        if (chat && Conversation.in(l.value())) {
             List<Prompt.Turn> turns = new ArrayList<>();
-            for (JsonNode m : messages) {
-                if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                    throw new UserError(prompts + ":" + l.number() + ": every message needs text 'role' and 'content'");
-                }
-                turns.add(new Prompt.Turn(m.get("role").asText(), m.get("content").asText()));
+            for (ChatFormat.Message m : Conversation.of(l.value(), prompts + ":" + l.number()).messages()) {
+                turns.add(new Prompt.Turn(m.role(), m.content()));
             }
             return new Prompt.Conversation(turns);
         }

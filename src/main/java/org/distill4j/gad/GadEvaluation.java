@@ -5,8 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.distill4j.generate.Sampler;
+import org.distill4j.data.PromptTemplate;
 import org.distill4j.eval.ProxyGoldenEvaluator;
+import org.distill4j.generate.Sampler;
 import org.distill4j.eval.TextOverlap;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.SamplingParams;
@@ -40,8 +41,11 @@ public final class GadEvaluation implements Supplier<Map<String, Double>> {
         }
         this.student = student;
         this.prompts = new ArrayList<>();
+        // conversation prompts are rendered by the student's own chat template (beside its tokenizer)
+        PromptTemplate template = PromptTemplate.forCheckpoint(student.tokenizer().file().toAbsolutePath().getParent(),
+                student.tokenizer(), student.config().eosTokenId());
         for (String p : prompts) {
-            this.prompts.add(student.encodePrompt(p));
+            this.prompts.add(template.promptOfKey(p));
         }
         this.references = List.copyOf(references);
         this.params = params;

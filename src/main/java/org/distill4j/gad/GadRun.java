@@ -34,7 +34,7 @@ public final class GadRun {
             if (eos < 0) {
                 throw new UserError(studentDir + "/config.json: no eos_token_id (responses must end with one)");
             }
-            PromptTemplate template = new PromptTemplate(student.tokenizer(), eos);
+            PromptTemplate template = PromptTemplate.forCheckpoint(studentDir, student.tokenizer(), eos);
             TeacherResponses.Pairing pairing = teacher.pair(prompts, template, cfg.maxNewTokens(),
                     student.config().maxPositionEmbeddings());
             log.println("gad: " + pairing.summary());

@@ -17,4 +17,13 @@ public sealed interface Prompt {
     }
 
     record Turn(String role, String content) {}
+
+    /** The prompt a key stands for ({@link org.distill4j.data.Conversation#promptKey}): a conversation or a text. */
+    static Prompt ofKey(String key) {
+        org.distill4j.data.Conversation c = org.distill4j.data.Conversation.fromKey(key);
+        if (c == null) {
+            return new Text(key);
+        }
+        return new Conversation(c.messages().stream().map(m -> new Turn(m.role(), m.content())).toList());
+    }
 }

@@ -21,7 +21,7 @@ public final class OpenAiTeacher implements BlackBoxTeacher {
     @Override
     public List<List<String>> respond(List<String> prompts, int n) {
         try (Journal journal = Journal.inMemory()) {
-            BatchReport report = client.run(prompts.stream().<Prompt>map(Prompt.Text::new).toList(), n, journal, done -> { });
+            BatchReport report = client.run(prompts.stream().map(Prompt::ofKey).toList(), n, journal, done -> { });
             if (!report.complete()) {
                 EndpointSettings s = client.settings();
                 throw new EndpointException("teacher " + s.model() + " at " + s.endpoint() + ": " + report.summary());
