@@ -81,7 +81,9 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
                 s.pendingSince = now; // part of a new request has come in
             }
             if (s.pendingSince >= 0 && now - s.pendingSince > headerTimeoutNanos) {
-                e.getKey().close(); // no response is possible: the request line or headers are incomplete
+                // no response is possible: the request line or headers are incomplete (closing the connection instead
+                // of its end point would make Jetty answer a 500 for the request it was parsing)
+                e.getKey().getEndPoint().close();
                 open.remove(e.getKey());
             }
         }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.distill4j.lm.LanguageModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,23 +18,20 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamingTest {
     @TempDir
     static Path tmp;
-    static LanguageModel lm;
-    static OpenAiServer server;
+    static TinyServer tiny;
 
     @BeforeAll
     static void start() throws Exception {
-        lm = LanguageModel.load(TinyModel.write(tmp.resolve("tiny")));
-        server = OpenAiServer.start(lm, ServeConfig.loopback("tiny"), new ChatTemplate.Default());
+        tiny = TinyServer.start(tmp.resolve("tiny"), c -> c);
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        lm.close();
+        tiny.close();
     }
 
     static URI uri(String path) {
-        return URI.create(server.baseUri() + path);
+        return tiny.uri(path);
     }
 
     static JsonNode whole(String path, String body) {
