@@ -10,6 +10,7 @@ public final class ServerStats {
     private final AtomicLong decodingSteps = new AtomicLong();
     private final AtomicLong decodedRows = new AtomicLong();
     private final AtomicLong scoringBatches = new AtomicLong();
+    private final AtomicLong cancelledRequests = new AtomicLong();
     private final AtomicLong clientErrors = new AtomicLong();
     private final AtomicLong serverErrors = new AtomicLong();
 
@@ -20,6 +21,10 @@ public final class ServerStats {
     void step(int rows) {
         decodingSteps.incrementAndGet();
         decodedRows.addAndGet(rows);
+    }
+
+    void cancelled() {
+        cancelledRequests.incrementAndGet();
     }
 
     void scoringBatch() {
@@ -53,6 +58,11 @@ public final class ServerStats {
         return scoringBatches.get();
     }
 
+    /** Requests dropped because their client went away before the answer. */
+    public long cancelledRequests() {
+        return cancelledRequests.get();
+    }
+
     public long clientErrors() {
         return clientErrors.get();
     }
@@ -67,6 +77,7 @@ public final class ServerStats {
         o.put("decoding_steps", decodingSteps.get());
         o.put("decoded_rows", decodedRows.get());
         o.put("scoring_batches", scoringBatches.get());
+        o.put("cancelled_requests", cancelledRequests.get());
         o.put("client_errors", clientErrors.get());
         o.put("server_errors", serverErrors.get());
         return o;

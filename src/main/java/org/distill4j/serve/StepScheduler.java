@@ -150,6 +150,7 @@ final class StepScheduler implements AutoCloseable {
             if (j.cancelled) {
                 acceptedRows.addAndGet(-j.unfinished);
                 metrics.cancelled.incrementAndGet();
+                stats.cancelled();
                 finish(j, new CancellationException("the client went away"));
                 continue;
             }
@@ -230,6 +231,7 @@ final class StepScheduler implements AutoCloseable {
                 it.remove();
                 acceptedRows.addAndGet(-j.unfinished);
                 metrics.cancelled.incrementAndGet();
+                stats.cancelled();
                 finish(j, new CancellationException("the client went away"));
             }
         }
