@@ -91,6 +91,9 @@ public final class OpenAiServer implements AutoCloseable {
         this.http = new Server(threads);
         HttpConfiguration httpConfig = new HttpConfiguration();
         httpConfig.setSendServerVersion(false);
+        // Jetty reuses header fields it parsed before on the same connection and, by default, matches them
+        // ignoring case: "Bearer SK-1" would then arrive as an earlier "Bearer sk-1". API keys are case-sensitive.
+        httpConfig.setHeaderCacheCaseSensitive(true);
         this.connector = new ServerConnector(http, new HttpConnectionFactory(httpConfig));
         connector.setHost(config.host());
         connector.setPort(config.port());
