@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /** {@code distill bench}: speed on the workloads of shared/bench/pytorch_peer.py, with the peer's figures when asked. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on the shapes of shared/bench/pytorch_peer.py.",
-        subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class, BenchCommand.Kd.class, BenchTopKCommand.class})
+        subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class, BenchCommand.Kd.class, BenchTopKCommand.class,
+                BenchServeCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -78,6 +78,8 @@ final class EventStream {
         GenerationResult result;
         try {
             result = job.result.get();
+        } catch (CancellationException e) { // CompletableFuture throws a cancellation cause as it is
+            return OpenAiServer.CLIENT_CLOSED;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof CancellationException) {
                 return OpenAiServer.CLIENT_CLOSED;

@@ -269,6 +269,8 @@ public final class OpenAiServer implements AutoCloseable {
                 if (ex.clientGone()) {
                     job.cancel();
                 }
+            } catch (CancellationException e) { // the scheduler dropped the job: its client is gone
+                return CLIENT_CLOSED;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof CancellationException) {
                     return CLIENT_CLOSED; // nobody to answer
