@@ -108,6 +108,8 @@ public final class ServeBench {
                 "--model", model.toString(), "--host", "127.0.0.1", "--port", "0", "--served-model-name", "bench"));
         command.addAll(serveArgs);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // the server must not outlive the bench, also when the bench is killed
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "distill-bench-serve-stop"));
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         Pattern listening = Pattern.compile("listening on (http://\\S+/v1)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -15,16 +15,18 @@ import org.distill4j.lm.Transformer;
 
 /**
  * Decoding one step at a time over a batch whose rows come and go (continuous batching). Each call to
- * {@link #step} decodes one token for every row it is given: a row already in the KV cache feeds its
- * last token, a new row (or one that was evicted and comes back) feeds its whole sequence in the same
- * forward pass, right-aligned with the others. Rows that are not passed to a step leave the batch; their
- * cache entries are masked out and their slot is reused.
+ * {@link #step} decodes one token for every row it is given: the rows already in the KV cache feed their
+ * last token in one forward pass; new rows (or rows that were evicted and come back) are prefilled in a
+ * small batch of their own, and their keys are copied into free slots of the running cache, so running rows
+ * never pad to a newcomer's prompt. Rows that are not passed to a step leave the batch; their cache entries
+ * are masked out and their slot is reused.
  *
- * <p>The cache's time axis is shared by all slots, so a joining row's keys sit at the cache's current end
- * and everything before is masked for it; the attention mask is built from each cached key's own
+ * <p>The cache's time axis is shared by all slots, so a newcomer's keys sit just below the cache's current
+ * end and everything before is masked for it; the attention mask is built from each cached key's own
  * position, which keeps causality and sliding windows exact across such gaps. When the slots or the
- * cache's length run out the cache is rebuilt: every row is prefilled again from its tokens (recomputing
- * rather than copying keys, as vLLM's preemption does), which also drops the gaps.
+ * cache's length run out, or a newcomer is longer than the cache, the cache is rebuilt: every row is
+ * prefilled again from its tokens (recomputing rather than copying keys, as vLLM's preemption does), which
+ * also drops the gaps.
  *
  * <p>Every row draws from its own random stream, one draw per step (or {@link TokenSampler}'s for
  * truncated sampling), so a row's tokens do not depend on which rows shared its steps. One thread only.
@@ -142,12 +144,29 @@ public final class StepDecoder implements AutoCloseable {
                 fusion = model.fuseForInference();
             }
             release(rows);
-            int width = joinWidth(rows);
-            if (!fits(rows, width)) {
-                rebuild(rows);
-                width = joinWidth(rows);
+            List<Row> running = new ArrayList<>();
+            List<Row> joining = new ArrayList<>();
+            for (Row r : rows) {
+                (slotOf.containsKey(r) ? running : joining).add(r);
             }
-            return forward(rows, width);
+            if (!fits(rows, running, joining)) {
+                rebuild(rows);
+                return forward(rows, joinWidth(rows)); // every row prefilled in one pass
+            }
+            Map<Row, Token> drawn = new IdentityHashMap<>();
+            for (Token t : forward(running, 1)) {
+                drawn.put(t.row(), t);
+            }
+            if (!joining.isEmpty()) {
+                for (Token t : seat(joining)) {
+                    drawn.put(t.row(), t);
+                }
+            }
+            List<Token> out = new ArrayList<>(rows.size());
+            for (Row r : rows) {
+                out.add(drawn.get(r));
+            }
+            return out;
         } finally {
             if (gradMode) {
                 ai.djl.pytorch.jni.JniUtils.setGradMode(true);
@@ -181,20 +200,30 @@ public final class StepDecoder implements AutoCloseable {
         return width;
     }
 
-    private boolean fits(List<Row> rows, int width) {
-        if (cache == null || cache.length() + width > cache.capacity()) {
+    /**
+     * Whether this step can run on the cache as it is: some rows are running, one more position fits, the
+     * newcomers find free slots and their prefilled keys fit below the cache's length after this step, and the
+     * batch is not mostly empty slots (which would waste every step's compute).
+     */
+    private boolean fits(List<Row> rows, List<Row> running, List<Row> joining) {
+        if (cache == null || running.isEmpty() || cache.length() + 1 > cache.capacity()) {
             return false;
         }
         int free = 0;
         for (Row s : slotRow) {
             free += s == null ? 1 : 0;
         }
-        int joining = 0;
-        for (Row r : rows) {
-            joining += slotOf.containsKey(r) ? 0 : 1;
+        for (Row r : joining) {
+            if (r.sequenceLength() > cache.length() + 1) {
+                return false;
+            }
         }
-        // a batch far larger than its rows wastes every step's compute on empty slots: shrink it
-        return joining <= free && rows.size() * 2 > slotRow.length;
+        return joining.size() <= free && slotRow.length <= 2 * slotsFor(rows.size());
+    }
+
+    /** Slots for a batch of n rows: a few spare, so that a request arriving next joins without another rebuild. */
+    private int slotsFor(int n) {
+        return Math.max(n, Math.min(maxSlots, n + Math.max(2, n / 4)));
     }
 
     /** A fresh cache sized for these rows; every row joins it (is prefilled) in this step. */
@@ -205,8 +234,7 @@ public final class StepDecoder implements AutoCloseable {
             longest = Math.max(longest, r.sequenceLength());
         }
         int capacity = longest + HEADROOM;
-        // a few spare slots, so that a request arriving next joins without another rebuild
-        int slots = Math.max(rows.size(), Math.min(maxSlots, rows.size() + Math.max(2, rows.size() / 4)));
+        int slots = slotsFor(rows.size());
         cache = new KvCache(manager, model.config(), slots, capacity);
         slotRow = new Row[slots];
         keyPos = new int[slots][capacity];
@@ -262,7 +290,7 @@ public final class StepDecoder implements AutoCloseable {
             NDArray hidden = model.hidden(idArr, posArr, mask, cache);
             NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
             NDArray logits = model.logits(last).reshape(b, vocab);
-            Token[] bySlot = draw(m, logits);
+            Token[] bySlot = draw(m, logits, slotRow);
             for (Row r : rows) {
                 Token tok = bySlot[slotOf.get(r)];
                 r.append(tok.id());
@@ -270,6 +298,53 @@ public final class StepDecoder implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Newcomers: prefilled together in a small batch of their own (left-padded), their first token drawn from
+     * that pass, then their keys copied into free slots of the running cache just below its end, where the
+     * next step finds them. The running rows never wait for, or pad to, a newcomer's prompt.
+     */
+    private List<Token> seat(List<Row> joining) {
+        int j = joining.size();
+        int longest = joinWidth(joining);
+        long[] ids = new long[j * longest];
+        long[] positions = new long[j * longest];
+        boolean[][] valid = new boolean[j][longest];
+        for (int i = 0; i < j; i++) {
+            Row r = joining.get(i);
+            int pad = longest - r.sequenceLength();
+            for (int k = 0; k < r.sequenceLength(); k++) {
+                ids[i * longest + pad + k] = r.tokenAt(k);
+                positions[i * longest + pad + k] = k;
+                valid[i][pad + k] = true;
+            }
+        }
+        try (NDManager m = manager.newSubManager();
+             KvCache prefill = new KvCache(m, model.config(), j, longest)) {
+            NDArray mask = org.distill4j.lm.AttentionMask.padded(m, valid, longest, 0, window);
+            NDArray hidden = model.hidden(m.create(ids, new Shape(j, longest)), m.create(positions, new Shape(j, longest)),
+                    mask, prefill);
+            NDArray last = longest == 1 ? hidden : hidden.get(":, -1:, :");
+            Token[] drawn = draw(m, model.logits(last).reshape(j, vocab), joining.toArray(Row[]::new));
+            int end = cache.length();
+            int s = 0;
+            for (int i = 0; i < j; i++) {
+                Row r = joining.get(i);
+                while (slotRow[s] != null) {
+                    s++;
+                }
+                int len = r.sequenceLength();
+                cache.copyRow(prefill, i, longest - len, len, s, end - len);
+                for (int k = 0; k < len; k++) {
+                    keyPos[s][end - len + k] = k;
+                }
+                slotRow[s] = r;
+                slotOf.put(r, s);
+                r.append(drawn[i].id());
+            }
+            return List.of(drawn);
+        }
     }
 
     /** [B, 1, T, past + T]: query (s, i) sees cache entry j when j is at or before it and holds an earlier position of its row. */
@@ -296,9 +371,9 @@ public final class StepDecoder implements AutoCloseable {
         return m.create(mask, new Shape(b, 1, t, len));
     }
 
-    /** One token per occupied slot, each drawn with its row's settings from its row's stream. */
-    private Token[] draw(NDManager m, NDArray logits) {
-        int b = slotRow.length;
+    /** One token per row of the logits ({@code rowAt[i]}, null for padding), each with its row's settings and stream. */
+    private Token[] draw(NDManager m, NDArray logits, Row[] rowAt) {
+        int b = rowAt.length;
         long[] tokens = new long[b];
         boolean anyGreedy = false;
         boolean anyEngine = false;
@@ -307,7 +382,7 @@ public final class StepDecoder implements AutoCloseable {
         float[] uniforms = new float[b];
         Arrays.fill(temps, 1f);
         for (int s = 0; s < b; s++) {
-            Row r = slotRow[s];
+            Row r = rowAt[s];
             if (r == null) {
                 continue;
             }
@@ -330,7 +405,7 @@ public final class StepDecoder implements AutoCloseable {
             inverseCdf = below.minimum(vocab - 1).toLongArray();
         }
         for (int s = 0; s < b; s++) {
-            Row r = slotRow[s];
+            Row r = rowAt[s];
             if (r == null) {
                 continue;
             }
@@ -349,7 +424,7 @@ public final class StepDecoder implements AutoCloseable {
         TopLogprobs[] top = topK > 0 ? TopLogprobs.ofRows(logSoftmax, topK) : null;
         Token[] out = new Token[b];
         for (int s = 0; s < b; s++) {
-            Row r = slotRow[s];
+            Row r = rowAt[s];
             if (r != null) {
                 int k = r.params.topLogprobs();
                 TopLogprobs mine = k == 0 ? null : new TopLogprobs(Arrays.copyOf(top[s].ids(), Math.min(k, top[s].size())),

@@ -100,4 +100,28 @@ class StepDecoderTest {
             }
         }
     }
+
+    @Test
+    void aNewcomerIsSeatedWithoutRebuildingTheCache() {
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer model = Checkpoint.loadTransformer(Fixtures.path("lm/qwen2_bias"), m);
+             StepDecoder decoder = new StepDecoder(model, 8)) {
+            SamplingParams greedy = SamplingParams.of(0, 8, 0, Set.of());
+            List<Sample> expected = alone(model, greedy, 8);
+            StepDecoder.Row first = new StepDecoder.Row(PROMPTS[1], greedy, 101);
+            StepDecoder.Row newcomer = new StepDecoder.Row(PROMPTS[0], greedy, 100);
+            for (int i = 0; i < 3; i++) {
+                decoder.step(List.of(first));
+            }
+            for (int i = 0; i < 5; i++) {
+                decoder.step(List.of(first, newcomer));
+            }
+            for (int i = 0; i < 3; i++) {
+                decoder.step(List.of(newcomer));
+            }
+            assertThat(decoder.rebuilds()).as("only the first step built a cache").isEqualTo(1);
+            assertThat(first.generated()).containsExactly(expected.get(1).tokens());
+            assertThat(newcomer.generated()).containsExactly(expected.get(0).tokens());
+        }
+    }
 }
