@@ -146,6 +146,8 @@ public final class ServeBench {
         }
         long rssBefore = server.rssKb();
         long cancelledBefore = counter(server, "distill_cancelled_requests_total");
+        long stepsBefore = counter(server, "distill_decoding_steps_total");
+        long tokensBefore = counter(server, "distill_generation_tokens_total");
         List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
         long start = System.nanoTime();
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -159,17 +161,20 @@ public final class ServeBench {
         Thread.sleep(500); // let the server see the last hang-ups
         long rssAfter = server.rssKb();
         long cancelledByServer = counter(server, "distill_cancelled_requests_total") - cancelledBefore;
+        long steps = counter(server, "distill_decoding_steps_total") - stepsBefore;
+        long tokens = counter(server, "distill_generation_tokens_total") - tokensBefore;
         List<Outcome> all = outcomes.stream().map(CompletableFuture::join).toList();
         double[] ttft = all.stream().filter(o -> o.ok() && o.streamed()).mapToDouble(Outcome::firstToken).sorted().toArray();
         double[] latency = all.stream().filter(o -> o.ok() && !o.cancelled()).mapToDouble(Outcome::latency).sorted().toArray();
         List<String> errors = all.stream().filter(o -> !o.ok()).map(Outcome::error).distinct().limit(5).toList();
         return String.format("{\"clients\":%d,\"completed\":%d,\"streamed\":%d,\"cancelled_by_clients\":%d,"
                         + "\"cancelled_seen_by_server\":%d,\"errors\":%d,\"ttft_p50_s\":%.3f,\"ttft_p99_s\":%.3f,"
-                        + "\"latency_p50_s\":%.3f,\"latency_p99_s\":%.3f,\"wall_s\":%.1f,\"server_rss_before_mb\":%.0f,"
+                        + "\"latency_p50_s\":%.3f,\"latency_p99_s\":%.3f,\"wall_s\":%.1f,\"decoding_steps\":%d,"
+                        + "\"generated_tokens\":%d,\"server_rss_before_mb\":%.0f,"
                         + "\"server_rss_after_mb\":%.0f,\"error_samples\":%s}",
                 all.size(), latency.length, ttft.length, all.stream().filter(o -> o.ok() && o.cancelled()).count(),
                 cancelledByServer, all.stream().filter(o -> !o.ok()).count(), pct(ttft, 50), pct(ttft, 99), pct(latency, 50),
-                pct(latency, 99), wall, rssBefore / 1024.0, rssAfter / 1024.0,
+                pct(latency, 99), wall, steps, tokens, rssBefore / 1024.0, rssAfter / 1024.0,
                 errors.stream().map(e -> "\"" + e.replace("\"", "'") + "\"").toList());
     }
 

@@ -34,7 +34,7 @@ public final class ServerStats {
     void response(int status) {
         if (status >= 500) {
             serverErrors.incrementAndGet();
-        } else if (status >= 400) {
+        } else if (status >= 400 && status != OpenAiServer.CLIENT_CLOSED) { // 499 is counted as cancelled
             clientErrors.incrementAndGet();
         }
     }
