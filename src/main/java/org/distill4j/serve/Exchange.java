@@ -27,10 +27,16 @@ final class Exchange {
     private OutputStream events;
     /** Set when a liveness probe consumed bytes of a pipelined next request: this connection must close after us. */
     private boolean mustClose;
+    /** True while a write is under way (Jetty's idle timeout then means the client stopped reading). */
+    private volatile boolean writing;
 
     Exchange(Request request, Response response) {
         this.request = request;
         this.response = response;
+    }
+
+    boolean writing() {
+        return writing;
     }
 
     String method() {
@@ -91,10 +97,13 @@ final class Exchange {
         if (mustClose) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
+        writing = true;
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
             out.write(bytes);
         } catch (IOException e) {
             // the connection is gone; nothing to tell
+        } finally {
+            writing = false;
         }
         return status;
     }
@@ -112,11 +121,21 @@ final class Exchange {
 
     /** One {@code data: ...} event, not yet flushed. */
     void event(String data) throws IOException {
-        events.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        writing = true;
+        try {
+            events.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        } finally {
+            writing = false;
+        }
     }
 
     void flushEvents() throws IOException {
-        events.flush();
+        writing = true;
+        try {
+            events.flush();
+        } finally {
+            writing = false;
+        }
     }
 
     void endEvents() {

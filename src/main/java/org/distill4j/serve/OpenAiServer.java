@@ -113,11 +113,12 @@ public final class OpenAiServer implements AutoCloseable {
         public boolean handle(Request request, Response response, Callback callback) {
             Connection connection = request.getConnectionMetaData().getConnection();
             guard.handling(connection);
-            // the idle timeout bounds a silent connection, not a request the model is still working on
-            request.addIdleTimeoutListener(timeout -> false);
+            Exchange ex = new Exchange(request, response);
+            // the idle timeout bounds a client that does not read what it is sent, not a request the model is
+            // still working on (its client is checked by other means, see Exchange.clientGone)
+            request.addIdleTimeoutListener(timeout -> ex.writing());
             inFlight.incrementAndGet();
             try {
-                Exchange ex = new Exchange(request, response);
                 int status = respond(ex);
                 stats.response(status);
                 metrics.request(endpoint(ex.path()), status);
