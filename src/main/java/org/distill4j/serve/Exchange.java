@@ -13,8 +13,10 @@ import org.distill4j.util.Json;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Promise;
 
 /**
  * One HTTP request and its response, written blocking (handlers run on virtual threads): the body read
@@ -64,7 +66,23 @@ final class Exchange {
         if (declared > max) {
             throw tooLarge;
         }
-        CompletableFuture<byte[]> read = Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 8, max));
+        // the bytes are copied out inside the callback: Jetty releases the pooled buffer when it returns
+        CompletableFuture<byte[]> read = new CompletableFuture<>();
+        Content.Source.asRetainableByteBuffer(request, request.getComponents().getByteBufferPool(), false,
+                (int) Math.min(Integer.MAX_VALUE - 8, max), new Promise<>() {
+                    @Override
+                    public void succeeded(RetainableByteBuffer body) {
+                        ByteBuffer content = body.getByteBuffer();
+                        byte[] bytes = new byte[content.remaining()];
+                        content.get(bytes);
+                        read.complete(bytes);
+                    }
+
+                    @Override
+                    public void failed(Throwable failure) {
+                        read.completeExceptionally(failure);
+                    }
+                });
         try {
             return read.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
