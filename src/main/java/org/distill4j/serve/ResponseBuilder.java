@@ -158,7 +158,7 @@ final class ResponseBuilder {
         return content;
     }
 
-    private static ObjectNode tokenEntry(ObjectNode e, String text, long id, float logprob) {
+    static ObjectNode tokenEntry(ObjectNode e, String text, long id, float logprob) {
         e.put("token", text);
         e.put("logprob", logprob);
         ArrayNode bytes = e.putArray("bytes");
@@ -169,7 +169,7 @@ final class ResponseBuilder {
         return e;
     }
 
-    private ObjectNode header(String idPrefix, String object) {
+    ObjectNode header(String idPrefix, String object) {
         ObjectNode root = Json.object();
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
@@ -180,15 +180,19 @@ final class ResponseBuilder {
         return root;
     }
 
-    private static void usage(ObjectNode root, long prompt, long completion) {
+    static void usage(ObjectNode root, long prompt, long completion) {
         ObjectNode u = root.putObject("usage");
         u.put("prompt_tokens", prompt);
         u.put("completion_tokens", completion);
         u.put("total_tokens", prompt + completion);
     }
 
-    private static String finishReason(Sample s) {
-        return s.finish() == Sample.Finish.LENGTH ? "length" : "stop";
+    static String finishReason(Sample s) {
+        return finishReason(s.finish());
+    }
+
+    static String finishReason(Sample.Finish f) {
+        return f == Sample.Finish.LENGTH ? "length" : "stop";
     }
 
     private static long[] concat(long[] a, long[] b) {

@@ -49,7 +49,8 @@ class EndToEndTeachTest {
              OpenAiServer server = OpenAiServer.start(lm, ServeConfig.loopback("tiny"), new ChatTemplate.Default())) {
             for (boolean chat : new boolean[] {false, true}) {
                 Path target = chat ? tmp.resolve("chat.jsonl") : out;
-                long batchesBefore = server.stats().samplingBatches();
+                long stepsBefore = server.stats().decodingSteps();
+                long rowsBefore = server.stats().decodedRows();
                 long start = System.nanoTime();
                 StringWriter err = new StringWriter();
                 List<String> args = new ArrayList<>(List.of("teach", "--endpoint", server.baseUri().toString(),
@@ -75,10 +76,11 @@ class EndToEndTeachTest {
                     assertThat(l.value().get("prompt").isTextual()).isTrue();
                 }
                 assertThat(perPrompt).hasSize(50).allSatisfy((id, count) -> assertThat(count).isEqualTo(4));
-                long batches = server.stats().samplingBatches() - batchesBefore;
-                System.out.printf("e2e %s: 50 prompts x 4 in %.2f s (%.0f requests/s, %.0f samples/s), %d sampling batches%n",
-                        chat ? "chat" : "completions", seconds, 50 / seconds, 200 / seconds, batches);
-                assertThat(batches).isLessThan(50);
+                long steps = server.stats().decodingSteps() - stepsBefore;
+                long rows = server.stats().decodedRows() - rowsBefore;
+                System.out.printf("e2e %s: 50 prompts x 4 in %.2f s (%.0f requests/s, %.0f samples/s), %d tokens in %d decoding steps%n",
+                        chat ? "chat" : "completions", seconds, 50 / seconds, 200 / seconds, rows, steps);
+                assertThat(rows).as("concurrent requests share decoding steps").isGreaterThan(4 * steps);
             }
         }
     }
