@@ -25,7 +25,7 @@ start=$(date +%s)
 set +e
 timeout -s KILL "$((minutes * 60))" "${java[@]}" sft --init "$dir/config.json" --tokenizer "$dir/tokenizer.json" \
   --data "$dir/train.jsonl" --val "$dir/val.jsonl" --out "$dir/run" --max-steps 1000000 --batch-size 32 --lr 3e-3 \
-  --final-lr 3e-4 --warmup-steps 50 --eval-every 100 --log-every 100 --save-every 500 2> "$dir/sft.log"
+  --final-lr 3e-4 --lr-warmup-steps 50 --eval-every 100 --log-every 100 --save-every 500 2> "$dir/sft.log"
 code=$?
 set -e
 elapsed=$(( $(date +%s) - start ))

@@ -92,6 +92,10 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     /** Rejects keys that are not flags of the verb being run. */
     void validate(CommandSpec spec) {
         for (String key : values.keySet()) {
+            String hint = RenamedFlags.hint(spec.qualifiedName().replaceFirst("^distill ", ""), key);
+            if (hint != null) {
+                throw new UserError(file + ": " + hint);
+            }
             if (spec.findOption("--" + key) == null || key.equals("config")) {
                 throw new UserError(file + ": '" + key + "' is not a flag of '" + spec.qualifiedName() + "'");
             }

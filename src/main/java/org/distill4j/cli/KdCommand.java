@@ -77,8 +77,12 @@ public final class KdCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "0.1", description = "skl/srkl: α. Default: ${DEFAULT-VALUE}.")
     double alpha;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss-temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
     double temperature;
+
+    @Option(names = "--temperature", defaultValue = "1.0",
+            description = "Sampling temperature of generated responses (the offline set, online sources). Default: ${DEFAULT-VALUE}.")
+    double samplingTemperature;
 
     @Option(names = "--top-k", defaultValue = "0", description = "Distil on the teacher's top-k log-probs plus a tail bucket "
             + "(0 = full vocabulary); teacher_topk_mass in metrics.jsonl shows how much probability the top-k keeps. Default: ${DEFAULT-VALUE}.")
@@ -133,7 +137,7 @@ public final class KdCommand implements Callable<Integer> {
             for (Jsonl.Line l : promptRecords) {
                 promptIds.add(template.prompt(l, prompts));
             }
-            SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
+            SamplingParams sampling = new SamplingParams(samplingTemperature, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
             BatchOrder promptOrder = new BatchOrder(promptIds.size(), train.batchSize, train.gradAccum, train.seed);
             DataSource.OnlineStudent onPolicy = new DataSource.OnlineStudent(new Sampler(student, null, 256), promptIds, promptOrder, sampling);
             DataSource data = switch (source.toLowerCase(Locale.ROOT)) {
@@ -156,7 +160,9 @@ public final class KdCommand implements Callable<Integer> {
                 for (Jsonl.Line l : Jsonl.read(val)) {
                     valIds.add(template.prompt(l, val));
                 }
-                evaluator = new ProxyGoldenEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
+                // the metrics are KLs of the models' own distributions: sampled at temperature 1 whatever --temperature says
+                SamplingParams evalSampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed + 17, eosIds, List.of());
+                evaluator = new ProxyGoldenEvaluator(oracle, teacher, valIds, evalSampling, 1, 64);
             }
             ProxyGoldenEvaluator ev = evaluator;
             boolean unloadTeacher = cache != null && ev == null;

@@ -36,7 +36,7 @@ public final class TrainingRuns {
         return (out, steps, saveEvery, logEvery) -> new ArrayList<>(List.of("sft", "--init", dir.resolve("config.json").toString(),
                 "--tokenizer", dir.resolve("tokenizer.json").toString(), "--data", dir.resolve("train.jsonl").toString(),
                 "--val", dir.resolve("val.jsonl").toString(), "--out", out.toString(), "--max-steps", String.valueOf(steps),
-                "--batch-size", "8", "--grad-accum", "2", "--lr", "3e-3", "--warmup-steps", "3", "--save-every", String.valueOf(saveEvery),
+                "--batch-size", "8", "--grad-accum", "2", "--lr", "3e-3", "--lr-warmup-steps", "3", "--save-every", String.valueOf(saveEvery),
                 "--eval-every", "4", "--log-every", String.valueOf(logEvery), "--seed", "5"));
     }
 
@@ -52,7 +52,7 @@ public final class TrainingRuns {
                 "--student", dir.resolve("student").toString(), "--prompts", dir.resolve("val.jsonl").toString(),
                 "--offline-data", dir.resolve("train.jsonl").toString(), "--val", dir.resolve("val.jsonl").toString(),
                 "--out", out.toString(), "--max-steps", String.valueOf(steps), "--batch-size", "8", "--grad-accum", "2",
-                "--lr", "3e-3", "--warmup-steps", "2", "--loss", "jsd", "--save-every", String.valueOf(saveEvery), "--eval-every", "4",
+                "--lr", "3e-3", "--lr-warmup-steps", "2", "--loss", "jsd", "--save-every", String.valueOf(saveEvery), "--eval-every", "4",
                 "--log-every", String.valueOf(logEvery), "--max-new-tokens", "8", "--seed", "3"));
     }
 
@@ -71,10 +71,10 @@ public final class TrainingRuns {
                     "--teacher-max-tokens", "8", "--lr", "1e-3", "--save-every", String.valueOf(saveEvery),
                     "--log-every", String.valueOf(logEvery), "--eval-every", "4", "--seed", "4"));
             if (seqkd) {
-                a.addAll(List.of("--steps", String.valueOf(steps)));
+                a.addAll(List.of("--max-steps", String.valueOf(steps)));
             } else {
                 // 2 warmup steps (1 discriminator alone), then GRPO
-                a.addAll(List.of("--warmup-steps", "2", "--d-alone-steps", "1", "--steps", String.valueOf(steps - 2), "--samples", "3",
+                a.addAll(List.of("--gad-warmup-steps", "2", "--d-alone-steps", "1", "--max-steps", String.valueOf(steps), "--samples", "3",
                         "--d-lr", "1e-3"));
             }
             return a;
