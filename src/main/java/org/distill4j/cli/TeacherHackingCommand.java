@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.LabConfig;
 import org.distill4j.experiment.LabInputs;
+import org.distill4j.experiment.LabInputsSetup;
 import org.distill4j.experiment.LabJob;
 import org.distill4j.experiment.TeacherHackingLab;
 import org.distill4j.loss.Divergence;
@@ -129,7 +130,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
         LabInputs inputs = new LabInputs(oracle, teacher, student, teacherInit, studentInit, prompts, valPrompts,
                 valPrompts == null ? (valFraction == null ? 0.1 : valFraction) : (valFraction == null ? 0 : valFraction), sftPrompts);
         SftCommand.prepareOut(out);
-        cfg = TeacherHackingLab.prepareInputs(out, cfg, inputs);
+        cfg = LabInputsSetup.prepareInputs(out, cfg, inputs);
         Path configFile = out.resolve("config.yaml");
         if (Files.exists(configFile)) {
             requireSameSettings(configFile, cfg);

@@ -56,8 +56,8 @@ class TeacherHackingLabTest {
         int heldAtTwice = 0;
         for (int i = 0; i < 2000; i++) {
             String p = "prompt number " + i;
-            boolean h = TeacherHackingLab.heldOut(p, 0.1);
-            boolean h2 = TeacherHackingLab.heldOut(p, 0.2);
+            boolean h = LabInputsSetup.heldOut(p, 0.1);
+            boolean h2 = LabInputsSetup.heldOut(p, 0.2);
             if (h) {
                 assertThat(h2).as("a larger fraction keeps every prompt a smaller one held out").isTrue();
             }
