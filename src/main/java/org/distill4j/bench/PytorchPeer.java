@@ -28,14 +28,28 @@ public final class PytorchPeer {
      * would, unless {@code sameMalloc}.
      */
     public static Map<String, Double> run(Path python, Path script, boolean sameMalloc, String... workloads) {
-        if (!Files.isRegularFile(script)) {
-            throw new UserError(script + ": peer script not found");
-        }
         var cmd = new java.util.ArrayList<String>();
         cmd.add(python.toString());
         cmd.add(script.toString());
         cmd.addAll(java.util.List.of(workloads));
         Map<String, Double> out = new LinkedHashMap<>();
+        for (JsonNode n : jsonLines(python, script, cmd, sameMalloc)) {
+            String key = n.path("workload").asText() + "/" + n.path("config").asText("");
+            out.put(key, n.has("tok_s") ? n.path("tok_s").asDouble() : n.path("gflop_s").asDouble());
+        }
+        return out;
+    }
+
+    /**
+     * Runs a peer script ({@code cmd} starts with {@code python script}), its stderr passed through, with the user's
+     * malloc settings unless {@code sameMalloc}; returns the stdout lines that are JSON objects. A non-zero exit is an
+     * error.
+     */
+    static java.util.List<JsonNode> jsonLines(Path python, Path script, java.util.List<String> cmd, boolean sameMalloc) {
+        if (!Files.isRegularFile(script)) {
+            throw new UserError(script + ": peer script not found");
+        }
+        java.util.List<JsonNode> out = new java.util.ArrayList<>();
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             String userTunables = System.getenv(USER_TUNABLES);
@@ -50,12 +64,9 @@ public final class PytorchPeer {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    if (!line.startsWith("{")) {
-                        continue;
+                    if (line.startsWith("{")) {
+                        out.add(Json.MAPPER.readTree(line));
                     }
-                    JsonNode n = Json.MAPPER.readTree(line);
-                    String key = n.path("workload").asText() + "/" + n.path("config").asText("");
-                    out.put(key, n.has("tok_s") ? n.path("tok_s").asDouble() : n.path("gflop_s").asDouble());
                 }
             }
             int code = p.waitFor();

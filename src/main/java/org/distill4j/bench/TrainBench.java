@@ -91,7 +91,7 @@ public final class TrainBench {
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             // the SFT objective's loss: head and cross-entropy block by block (ChunkedHeadLoss), mean over positions
             NDArray hidden = model.hidden(m.create(input, new Shape(b, t)), null, null, null).reshape(b * t, -1);
-            gc.backward(new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(vocab)).compute(hidden, model.headWeight(), vocab, null,
+            gc.backward(new ChunkedHeadLoss(null, ChunkedHeadLoss.rowsFor(vocab), model.config().finalLogitSoftcap()).compute(hidden, model.headWeight(), vocab, null,
                     m.ones(new Shape(b * t)), m.create(labels, new Shape(b * t)), 1.0, 1.0 / (b * t), 0).objective());
         }
         opt.step(1e-4);

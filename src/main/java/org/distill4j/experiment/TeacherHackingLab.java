@@ -14,12 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.distill4j.eval.LiveDetector;
 import org.distill4j.data.BatchOrder;
 import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.eval.HackingDetector;
-import org.distill4j.eval.LabEvaluator;
+import org.distill4j.eval.ProxyGoldenEvaluator;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
@@ -583,7 +584,7 @@ public final class TeacherHackingLab {
              Transformer student = Checkpoint.loadTransformer(modelDir(STUDENT_INIT), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile())) {
             if (!Files.exists(file)) {
-                LabEvaluator.Samples samples = LabEvaluator.Samples.draw(oracle, teacher, validationPrompts(tok), params(1, 2000), 1);
+                ProxyGoldenEvaluator.Samples samples = ProxyGoldenEvaluator.Samples.draw(oracle, teacher, validationPrompts(tok), params(1, 2000), 1);
                 List<ObjectNode> rows = new ArrayList<>();
                 for (int i = 0; i < samples.prompts().size(); i++) {
                     ObjectNode r = Json.object();
@@ -595,7 +596,7 @@ public final class TeacherHackingLab {
                 Jsonl.write(file, rows);
             }
             // every run starts from the same student: its step-0 evaluation is the same for all of them
-            try (LabEvaluator evaluator = evaluator(oracle, teacher)) {
+            try (ProxyGoldenEvaluator evaluator = evaluator(oracle, teacher)) {
                 ObjectNode step0 = Json.object();
                 evaluator.evaluate(student).forEach(step0::put);
                 Json.write(step0File(), step0);
@@ -608,8 +609,8 @@ public final class TeacherHackingLab {
         return data("validation-step0.json");
     }
 
-    private LabEvaluator evaluator(Transformer oracle, Transformer teacher) {
-        return new LabEvaluator(oracle, teacher, readValidation(), params(1, 2003), 64, LabEvaluator.DEFAULT_CACHE_FLOATS);
+    private ProxyGoldenEvaluator evaluator(Transformer oracle, Transformer teacher) {
+        return new ProxyGoldenEvaluator(oracle, teacher, readValidation(), params(1, 2003), 64, ProxyGoldenEvaluator.DEFAULT_CACHE_FLOATS);
     }
 
     /** The shared step-0 evaluation (null when the file is missing). */
@@ -622,7 +623,7 @@ public final class TeacherHackingLab {
         return out;
     }
 
-    private LabEvaluator.Samples readValidation() {
+    private ProxyGoldenEvaluator.Samples readValidation() {
         Path file = validationFile();
         List<long[]> prompts = new ArrayList<>();
         List<long[]> oracle = new ArrayList<>();
@@ -632,7 +633,7 @@ public final class TeacherHackingLab {
             oracle.add(ids(l.value().get("oracle_ids")));
             teacher.add(ids(l.value().get("teacher_ids")));
         }
-        return new LabEvaluator.Samples(prompts, oracle, teacher);
+        return new ProxyGoldenEvaluator.Samples(prompts, oracle, teacher);
     }
 
     private void distillVariant(LabVariant v, long seed) {
@@ -643,7 +644,7 @@ public final class TeacherHackingLab {
              Transformer teacher = Checkpoint.loadTransformer(modelDir(TEACHER), m);
              Transformer student = Checkpoint.loadTransformer(modelDir(STUDENT_INIT), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile());
-             LabEvaluator evaluator = evaluator(oracle, teacher)) {
+             ProxyGoldenEvaluator evaluator = evaluator(oracle, teacher)) {
             List<long[]> prompts = distillPrompts(tok, seed);
             int batch = cfg.distillBatch();
             SamplingParams sampling = params(1, 3000 + seed);

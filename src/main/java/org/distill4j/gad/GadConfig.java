@@ -55,6 +55,11 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
     }
 
     /** The phase that step {@code step} (0-based) belongs to. */
+    /** The loop's cadence for these phases. */
+    public org.distill4j.train.Trainer.Loop loop() {
+        return new org.distill4j.train.Trainer.Loop(totalSteps(), evalEvery, saveEvery, logEvery, maxBadSteps);
+    }
+
     public Phase phaseAt(long step) {
         long end = 0;
         for (Phase p : phases) {

@@ -53,13 +53,14 @@ public final class Checkpoint {
             for (Path f : files) {
                 try (Safetensors.Reader r = Safetensors.open(f)) {
                     for (Safetensors.TensorInfo t : r.tensors().values()) {
-                        long[] shape = expected.get(t.name());
+                        String name = WeightNames.canonical(config, t.name());
+                        long[] shape = expected.get(name);
                         if (shape == null) {
-                            if (t.name().equals("lm_head.weight") && config.tieWordEmbeddings()) {
+                            if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) {
                                 continue; // some exporters write the tied head too
                             }
-                            if (t.name().endsWith("rotary_emb.inv_freq")) {
-                                continue; // a buffer older transformers saved; recomputed from rope_theta
+                            if (WeightNames.isBuffer(name)) {
+                                continue; // a buffer some exporters save (rotary frequencies, GPT-2's mask); recomputed
                             }
                             throw new UserError(f + ": unexpected tensor '" + t.name() + "' for a " + config.modelType()
                                     + " with this config.json");
@@ -68,7 +69,7 @@ public final class Checkpoint {
                             throw new UserError(f + ": tensor '" + t.name() + "' has shape " + java.util.Arrays.toString(t.shape())
                                     + " but config.json implies " + java.util.Arrays.toString(shape));
                         }
-                        params.put(t.name(), r.load(t.name(), m));
+                        params.put(name, r.load(t.name(), m));
                     }
                 }
             }
@@ -146,6 +147,10 @@ public final class Checkpoint {
         for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
             byte[] bytes = Files.readAllBytes(e.getValue());
             AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));
+        }
+        Path tokenizer = extraFiles.get(TOKENIZER);
+        if (tokenizer != null && !extraFiles.containsKey(TokenizerConfig.FILE)) { // so AutoTokenizer loads the directory
+            TokenizerConfig.writeFor(dir, tokenizer, model.config());
         }
     }
 

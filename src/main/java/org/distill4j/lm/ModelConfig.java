@@ -1,21 +1,27 @@
 package org.distill4j.lm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.distill4j.util.Json;
 import org.distill4j.util.UserError;
 
 /**
- * The architecture of a Llama-family decoder as Hugging Face's config.json describes it
- * (model_type llama, qwen2 or mistral).
+ * The architecture of a decoder as Hugging Face's config.json describes it (the families of {@link Family});
+ * {@link HfConfig} reads and writes the file.
  *
- * @param qkvBias     biases on the q, k, v projections (Qwen2 always; Llama with attention_bias)
- * @param outputBias  bias on o_proj (Llama with attention_bias only)
- * @param slidingWindow attention window in tokens, or 0 for full causal attention
+ * @param rmsNormEps     epsilon of every norm (GPT-2's layer_norm_epsilon too)
+ * @param rope           rotary embedding of full-attention layers (of every layer unless {@code localRope} differs)
+ * @param localRope      rotary embedding of sliding-window layers (Gemma 3's rope_local_base_freq); same as rope otherwise
+ * @param qkvBias        biases on the q, k, v projections (Qwen2 always; Llama with attention_bias; GPT-2 always)
+ * @param outputBias     bias on the attention output projection (attention_bias; GPT-2)
+ * @param windowTokens   attention window in tokens of the layers marked sliding (config.json's sliding_window), or 0
+ * @param slidingLayers  per layer: whether it attends within {@code windowTokens} only (transformers' layer_types)
+ * @param queryPreAttnScalar scores are scaled by this^-½ (Gemma); 0 means head_dim
+ * @param attnLogitSoftcap  scores become cap·tanh(scores / cap) before the mask (Gemma 2); 0 means none
+ * @param finalLogitSoftcap logits become cap·tanh(logits / cap) (Gemma 2); 0 means none
  */
 public record ModelConfig(
         String modelType,
@@ -27,22 +33,27 @@ public record ModelConfig(
         int numKeyValueHeads,
         int headDim,
         double rmsNormEps,
-        double ropeTheta,
+        Rope rope,
+        Rope localRope,
         int maxPositionEmbeddings,
         boolean tieWordEmbeddings,
         boolean qkvBias,
         boolean outputBias,
         boolean mlpBias,
-        int slidingWindow,
+        int windowTokens,
+        List<Boolean> slidingLayers,
+        double queryPreAttnScalar,
+        double attnLogitSoftcap,
+        double finalLogitSoftcap,
         int bosTokenId,
         List<Integer> eosTokenIds,
         int padTokenId) {
 
-    public static final List<String> SUPPORTED_TYPES = List.of("llama", "qwen2", "mistral");
+    public static final List<String> SUPPORTED_TYPES = Family.MODEL_TYPES;
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
-        require(SUPPORTED_TYPES.contains(modelType), "model_type", "'" + modelType + "' is not supported (use one of " + SUPPORTED_TYPES + ")");
+        require(Family.of(modelType) != null, "model_type", "'" + modelType + "' is not supported (use one of " + SUPPORTED_TYPES + ")");
         require(vocabSize > 0, "vocab_size", "must be positive");
         require(hiddenSize > 0, "hidden_size", "must be positive");
         require(intermediateSize > 0, "intermediate_size", "must be positive");
@@ -52,7 +63,19 @@ public record ModelConfig(
                 "must divide num_attention_heads (" + numAttentionHeads + ")");
         require(headDim > 0 && headDim % 2 == 0, "head_dim", "must be positive and even");
         require(rmsNormEps > 0, "rms_norm_eps", "must be positive");
-        require(ropeTheta > 0, "rope_theta", "must be positive");
+        require(maxPositionEmbeddings > 0, "max_position_embeddings", "must be positive");
+        require(rope.rotaryDim(headDim) % 2 == 0 && localRope.rotaryDim(headDim) % 2 == 0, "partial_rotary_factor",
+                "must leave an even number of rotary dimensions");
+        slidingLayers = slidingLayers.isEmpty() ? Collections.nCopies(numHiddenLayers, windowTokens > 0) : List.copyOf(slidingLayers);
+        require(slidingLayers.size() == numHiddenLayers, "layer_types", "must have num_hidden_layers (" + numHiddenLayers + ") entries");
+        require(windowTokens >= 0, "sliding_window", "must not be negative");
+        require(queryPreAttnScalar >= 0, "query_pre_attn_scalar", "must be positive");
+        require(attnLogitSoftcap >= 0, "attn_logit_softcapping", "must be positive");
+        require(finalLogitSoftcap >= 0, "final_logit_softcapping", "must be positive");
+        if (family() == Family.GPT2) {
+            require(numKeyValueHeads == numAttentionHeads && headDim * numAttentionHeads == hiddenSize, "n_head",
+                    "must divide n_embd");
+        }
     }
 
     private static void require(boolean ok, String field, String message) {
@@ -64,8 +87,13 @@ public record ModelConfig(
     /** A Llama config with the usual defaults, for models the project creates itself. */
     public static ModelConfig llama(int vocabSize, int hidden, int intermediate, int layers, int heads, int kvHeads,
                                     int maxPositions, boolean tied, int bos, int eos, int pad) {
+        Rope rope = Rope.standard(10000.0);
         return new ModelConfig("llama", vocabSize, hidden, intermediate, layers, heads, kvHeads, hidden / heads,
-                1e-5, 10000.0, maxPositions, tied, false, false, false, 0, bos, List.of(eos), pad);
+                1e-5, rope, rope, maxPositions, tied, false, false, false, 0, List.of(), 0, 0, 0, bos, List.of(eos), pad);
+    }
+
+    public Family family() {
+        return Family.of(modelType);
     }
 
     public int kvGroups() {
@@ -76,22 +104,53 @@ public record ModelConfig(
         return eosTokenIds.isEmpty() ? -1 : eosTokenIds.get(0);
     }
 
+    /** rope_theta of full-attention layers. */
+    public double ropeTheta() {
+        return rope.theta();
+    }
+
+    /** Whether some layers attend within a window and others do not (Gemma 2 and 3, Qwen with max_window_layers). */
+    public boolean mixedWindows() {
+        return slidingLayers.contains(true) && slidingLayers.contains(false);
+    }
+
+    /**
+     * The window every layer shares, in tokens: what a caller that builds its own attention mask includes
+     * ({@link AttentionMask}'s window). 0 when no layer has one, and when layers differ: then the caller's mask is
+     * the full one and the model narrows it for each sliding layer itself.
+     */
+    public int slidingWindow() {
+        return slidingLayers.contains(false) ? 0 : windowTokens;
+    }
+
+    /** The attention window of {@code layer} in tokens, or 0 for full causal attention. */
+    public int window(int layer) {
+        return slidingLayers.get(layer) ? windowTokens : 0;
+    }
+
+    /** The multiplier of the attention scores: query_pre_attn_scalar^-½ (Gemma) or head_dim^-½. */
+    public double attentionScale() {
+        return 1.0 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
+    }
+
     public ModelConfig withVocabSize(int newVocab) {
         return new ModelConfig(modelType, newVocab, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, qkvBias,
-                outputBias, mlpBias, slidingWindow, bosTokenId, eosTokenIds, padTokenId);
+                numKeyValueHeads, headDim, rmsNormEps, rope, localRope, maxPositionEmbeddings, tieWordEmbeddings, qkvBias,
+                outputBias, mlpBias, windowTokens, slidingLayers, queryPreAttnScalar, attnLogitSoftcap, finalLogitSoftcap,
+                bosTokenId, eosTokenIds, padTokenId);
     }
 
     /** Number of trainable parameters. */
     public long parameterCount() {
-        long h = hiddenSize;
-        long q = (long) numAttentionHeads * headDim;
-        long kv = (long) numKeyValueHeads * headDim;
-        long attn = h * q + 2 * h * kv + q * h + (qkvBias ? q + 2 * kv : 0) + (outputBias ? h : 0);
-        long mlp = 3 * h * intermediateSize + (mlpBias ? 2L * intermediateSize + h : 0);
-        long layer = attn + mlp + 2 * h;
-        long embed = (long) vocabSize * h;
-        return embed + numHiddenLayers * layer + h + (tieWordEmbeddings ? 0 : embed);
+        long n = 0;
+        for (long[] shape : WeightNames.shapes(this).values()) {
+            long size = 1;
+            for (long d : shape) {
+                size *= d;
+            }
+            n += size;
+        }
+        return n;
     }
 
     public static ModelConfig read(Path file) {
@@ -99,130 +158,12 @@ public record ModelConfig(
     }
 
     public static ModelConfig fromJson(JsonNode n, String source) {
-        String type = text(n, "model_type", source);
-        if (!SUPPORTED_TYPES.contains(type)) {
-            throw new UserError(source + ": field 'model_type' is '" + type + "'; supported: " + SUPPORTED_TYPES);
-        }
-        String act = n.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            throw new UserError(source + ": field 'hidden_act' is '" + act + "'; only silu (SwiGLU) is supported");
-        }
-        // transformers 4 writes rope_theta / rope_scaling; transformers 5 writes rope_parameters
-        double ropeTheta = n.path("rope_theta").asDouble(n.path("rope_parameters").path("rope_theta").asDouble(10000.0));
-        for (String field : new String[] {"rope_scaling", "rope_parameters"}) {
-            JsonNode scaling = n.get(field);
-            if (scaling != null && !scaling.isNull()) {
-                String kind = scaling.path("rope_type").asText(scaling.path("type").asText("default"));
-                if (!kind.equals("default")) {
-                    throw new UserError(source + ": field '" + field + "' of type '" + kind + "' is not supported");
-                }
-            }
-        }
-        int hidden = integer(n, "hidden_size", source);
-        int heads = integer(n, "num_attention_heads", source);
-        int kvHeads = n.hasNonNull("num_key_value_heads") ? integer(n, "num_key_value_heads", source) : heads;
-        int headDim = n.hasNonNull("head_dim") ? integer(n, "head_dim", source) : hidden / heads;
-        boolean attentionBias = n.path("attention_bias").asBoolean(false);
-        boolean qwen = type.equals("qwen2");
-        int window = 0;
-        if (n.hasNonNull("sliding_window") && (!qwen || n.path("use_sliding_window").asBoolean(false))) {
-            window = integer(n, "sliding_window", source);
-        }
-        List<Integer> eos = new ArrayList<>();
-        JsonNode eosNode = n.get("eos_token_id");
-        if (eosNode != null && eosNode.isArray()) {
-            eosNode.forEach(e -> eos.add(e.asInt()));
-        } else if (eosNode != null && eosNode.isInt()) {
-            eos.add(eosNode.asInt());
-        }
-        try {
-            return new ModelConfig(type,
-                    integer(n, "vocab_size", source), hidden,
-                    integer(n, "intermediate_size", source),
-                    integer(n, "num_hidden_layers", source), heads, kvHeads, headDim,
-                    n.path("rms_norm_eps").asDouble(1e-6),
-                    ropeTheta,
-                    n.path("max_position_embeddings").asInt(2048),
-                    n.path("tie_word_embeddings").asBoolean(qwen),
-                    qwen || attentionBias,
-                    !qwen && attentionBias,
-                    n.path("mlp_bias").asBoolean(false),
-                    window,
-                    n.path("bos_token_id").asInt(-1),
-                    eos,
-                    n.path("pad_token_id").asInt(-1));
-        } catch (UserError e) {
-            throw new UserError(source + ": " + e.getMessage().replaceFirst("^config.json: ", ""));
-        }
-    }
-
-    private static String text(JsonNode n, String field, String source) {
-        JsonNode v = n.get(field);
-        if (v == null || !v.isTextual()) {
-            throw new UserError(source + ": missing or non-text field '" + field + "'");
-        }
-        return v.asText();
-    }
-
-    private static int integer(JsonNode n, String field, String source) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            throw new UserError(source + ": missing field '" + field + "'");
-        }
-        if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-            throw new UserError(source + ": field '" + field + "' must be an integer, got " + v);
-        }
-        return v.asInt();
+        return HfConfig.read(n, source);
     }
 
     /** The config.json Hugging Face transformers reads back. */
     public ObjectNode toJson() {
-        ObjectNode n = Json.object();
-        String arch = switch (modelType) {
-            case "qwen2" -> "Qwen2ForCausalLM";
-            case "mistral" -> "MistralForCausalLM";
-            default -> "LlamaForCausalLM";
-        };
-        n.putArray("architectures").add(arch);
-        n.put("model_type", modelType);
-        n.put("vocab_size", vocabSize);
-        n.put("hidden_size", hiddenSize);
-        n.put("intermediate_size", intermediateSize);
-        n.put("num_hidden_layers", numHiddenLayers);
-        n.put("num_attention_heads", numAttentionHeads);
-        n.put("num_key_value_heads", numKeyValueHeads);
-        n.put("head_dim", headDim);
-        n.put("hidden_act", "silu");
-        n.put("rms_norm_eps", rmsNormEps);
-        n.put("rope_theta", ropeTheta);
-        n.put("max_position_embeddings", maxPositionEmbeddings);
-        n.put("tie_word_embeddings", tieWordEmbeddings);
-        if (modelType.equals("llama")) {
-            n.put("attention_bias", qkvBias);
-            n.put("mlp_bias", mlpBias);
-        }
-        if (slidingWindow > 0) {
-            n.put("sliding_window", slidingWindow);
-            if (modelType.equals("qwen2")) {
-                n.put("use_sliding_window", true);
-            }
-        } else if (!modelType.equals("llama")) {
-            n.putNull("sliding_window");
-        }
-        if (bosTokenId >= 0) {
-            n.put("bos_token_id", bosTokenId);
-        }
-        if (eosTokenIds.size() == 1) {
-            n.put("eos_token_id", eosTokenIds.get(0));
-        } else if (!eosTokenIds.isEmpty()) {
-            ArrayNode a = n.putArray("eos_token_id");
-            eosTokenIds.forEach(a::add);
-        }
-        if (padTokenId >= 0) {
-            n.put("pad_token_id", padTokenId);
-        }
-        n.put("torch_dtype", "float32");
-        return n;
+        return HfConfig.write(this);
     }
 
     public void write(Path file) {

@@ -62,6 +62,9 @@ public final class Safetensors {
     }
 
     public static final class Reader implements AutoCloseable {
+        /** Bytes read at a time when widening BF16/F16. */
+        private static final int CHUNK_BYTES = 1 << 22;
+
         private final Path file;
         private final FileChannel channel;
         private final long dataStart;
@@ -195,30 +198,61 @@ public final class Safetensors {
             }
         }
 
-        /** Float tensor as F32 bytes in native order, in a fresh direct buffer (BF16/F16 widened here). */
+        /**
+         * Float tensor as F32 bytes in native order, in a fresh direct buffer (BF16/F16 widened here). Read with
+         * positional reads rather than through a mapping: mapped pages count in the process's RSS until the mapping
+         * is collected, so a model loaded through mappings would hold its file (half its F32 size in BF16) in RSS
+         * beside the F32 copy it is loading into.
+         */
         private ByteBuffer floatBytes(TensorInfo t) {
-            MappedByteBuffer src = map(t);
             int n = Math.toIntExact(t.elements());
             ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
             switch (t.dtype()) {
-                case F32 -> out.asFloatBuffer().put(src.asFloatBuffer());
-                case BF16 -> {
-                    var in = src.asShortBuffer();
-                    var o = out.asFloatBuffer();
-                    for (int i = 0; i < n; i++) {
-                        o.put(i, Float.intBitsToFloat((in.get(i) & 0xffff) << 16));
+                case F32 -> {
+                    if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                        readFully(out, t.begin());
+                        out.clear();
+                    } else {
+                        MappedByteBuffer src = map(t);
+                        out.asFloatBuffer().put(src.asFloatBuffer());
                     }
                 }
-                case F16 -> {
-                    var in = src.asShortBuffer();
+                case BF16, F16 -> {
+                    boolean bf16 = t.dtype() == DType.BF16;
                     var o = out.asFloatBuffer();
-                    for (int i = 0; i < n; i++) {
-                        o.put(i, Float.float16ToFloat(in.get(i)));
+                    ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(2L * n, CHUNK_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+                    int done = 0;
+                    while (done < n) {
+                        int count = Math.min(n - done, chunk.capacity() / 2);
+                        chunk.clear().limit(2 * count);
+                        readFully(chunk, t.begin() + 2L * done);
+                        var in = chunk.flip().asShortBuffer();
+                        for (int i = 0; i < count; i++) {
+                            short v = in.get(i);
+                            o.put(done + i, bf16 ? Float.intBitsToFloat((v & 0xffff) << 16) : Float.float16ToFloat(v));
+                        }
+                        done += count;
                     }
                 }
                 default -> throw new UserError(file + ": tensor '" + t.name() + "' is " + t.dtype() + ", expected a float tensor");
             }
             return out;
+        }
+
+        /** Fills {@code dst} (position to limit) from data offset {@code offset}. */
+        private void readFully(ByteBuffer dst, long offset) {
+            try {
+                long at = dataStart + offset;
+                while (dst.hasRemaining()) {
+                    int r = channel.read(dst, at);
+                    if (r < 0) {
+                        throw bad("file ends inside tensor data");
+                    }
+                    at += r;
+                }
+            } catch (IOException e) {
+                throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+            }
         }
 
         /** Loads a float tensor (F32, F16 or BF16) as an F32 NDArray owned by {@code manager}. */
@@ -344,6 +378,55 @@ public final class Safetensors {
         private static void writeBuffer(OutputStream out, ByteBuffer b) throws IOException {
             out.write(b.array(), b.arrayOffset(), b.capacity());
         }
+    }
+
+    /**
+     * Writes float tensors one at a time, asking {@code values} for each in turn, so that a large model is
+     * never held in memory twice (the {@link Writer} keeps every tensor's bytes until it writes).
+     *
+     * @param shapes tensor names → shapes, in file order
+     */
+    public static void writeStreaming(Path file, Map<String, long[]> shapes, DType storage,
+                                      java.util.function.Function<String, float[]> values) {
+        if (storage != DType.F32 && storage != DType.BF16) {
+            throw new IllegalArgumentException("float tensors are stored as F32 or BF16, not " + storage);
+        }
+        ObjectNode header = Json.object();
+        header.putObject("__metadata__").put("format", "pt");
+        long offset = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            ObjectNode t = header.putObject(e.getKey());
+            t.put("dtype", storage.name());
+            var shape = t.putArray("shape");
+            long n = 1;
+            for (long d : e.getValue()) {
+                shape.add(d);
+                n *= d;
+            }
+            t.putArray("data_offsets").add(offset).add(offset + n * storage.bytes);
+            offset += n * storage.bytes;
+        }
+        byte[] json = Json.bytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] headerBytes = Arrays.copyOf(json, padded);
+        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+        AtomicFiles.write(file, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(headerBytes);
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                float[] data = values.apply(e.getKey());
+                ByteBuffer b = ByteBuffer.allocate(data.length * storage.bytes).order(ByteOrder.LITTLE_ENDIAN);
+                if (storage == DType.F32) {
+                    b.asFloatBuffer().put(data);
+                } else {
+                    var sb = b.asShortBuffer();
+                    for (float f : data) {
+                        sb.put(toBf16(f));
+                    }
+                }
+                out.write(b.array());
+            }
+        });
     }
 
     /** F32 → BF16 with round-to-nearest-even; NaN stays a quiet NaN. */

@@ -1,7 +1,8 @@
 package org.distill4j.lm;
 
+import static org.distill4j.lm.Ops.linear;
+
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,13 +12,19 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.distill4j.lm.Weights.Gated;
+import org.distill4j.lm.Weights.GatedPacked;
+import org.distill4j.lm.Weights.Layer;
+import org.distill4j.lm.Weights.Norm;
+import org.distill4j.lm.Weights.Plain;
 import org.distill4j.util.Scalars;
 
 /**
- * A Llama-family decoder (Llama, Qwen2, Mistral) written as plain functions over DJL NDArrays whose
- * parameters carry Hugging Face's tensor names. Parameters are raw NDArrays rather than DJL Blocks so
- * that checkpoints map one to one, our own optimizer can own their state, and autograd (through
- * DJL's GradientCollector) sees exactly the graph written here.
+ * A decoder of the families in {@link Family} written as plain functions over DJL NDArrays. Parameters are raw
+ * NDArrays rather than DJL Blocks so that checkpoints map one to one, our own optimizer can own their state, and
+ * autograd (through DJL's GradientCollector) sees exactly the graph written here. They are kept twice over, as
+ * views of the same arrays: by Hugging Face name for checkpoints and the optimizer ({@link #parameters}), and
+ * resolved into {@link Weights} records for the forward pass.
  */
 public final class Transformer implements AutoCloseable {
     /** Additive mask value: finite so that a fully masked row softmaxes to uniform rather than NaN. */
@@ -26,61 +33,34 @@ public final class Transformer implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> params;
-    private final NDArray ropeCos;
-    private final NDArray ropeSin;
-    private Fused fused;
+    private final Weights weights;
+    private final RopeTable rope;
+    private final RopeTable localRope;
+
+    /** cos/sin [maxPositions, rotaryDim] of one rope. */
+    private record RopeTable(Rope rope, NDArray cos, NDArray sin) {}
 
     private Transformer(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
         this.config = config;
         this.manager = manager;
         this.params = params;
-        float[][] table = ropeTables(config);
-        long[] shape = {config.maxPositionEmbeddings(), config.headDim()};
-        this.ropeCos = manager.create(table[0], new Shape(shape));
-        this.ropeSin = manager.create(table[1], new Shape(shape));
+        this.weights = WeightNames.bind(config, params);
+        this.rope = table(manager, config.rope(), config.maxPositionEmbeddings());
+        this.localRope = config.localRope().equals(config.rope()) ? rope : table(manager, config.localRope(), config.maxPositionEmbeddings());
+    }
+
+    private RopeTable table(NDManager m, Rope r, int rows) {
+        if (config.family().learnedPositions()) {
+            return null;
+        }
+        float[][] t = r.tables(config.headDim(), rows, config.maxPositionEmbeddings());
+        Shape shape = new Shape(rows, r.rotaryDim(config.headDim()));
+        return new RopeTable(r, m.create(t[0], shape), m.create(t[1], shape));
     }
 
     /** Parameter names in Hugging Face's order for this config. */
     public static Map<String, long[]> parameterShapes(ModelConfig c) {
-        Map<String, long[]> s = new LinkedHashMap<>();
-        long h = c.hiddenSize();
-        long q = (long) c.numAttentionHeads() * c.headDim();
-        long kv = (long) c.numKeyValueHeads() * c.headDim();
-        s.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            s.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-            if (c.qkvBias()) {
-                s.put(p + "self_attn.q_proj.bias", new long[] {q});
-            }
-            s.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-            if (c.qkvBias()) {
-                s.put(p + "self_attn.k_proj.bias", new long[] {kv});
-            }
-            s.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-            if (c.qkvBias()) {
-                s.put(p + "self_attn.v_proj.bias", new long[] {kv});
-            }
-            s.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-            if (c.outputBias()) {
-                s.put(p + "self_attn.o_proj.bias", new long[] {h});
-            }
-            s.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
-            s.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
-            s.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
-            if (c.mlpBias()) {
-                s.put(p + "mlp.gate_proj.bias", new long[] {c.intermediateSize()});
-                s.put(p + "mlp.up_proj.bias", new long[] {c.intermediateSize()});
-                s.put(p + "mlp.down_proj.bias", new long[] {h});
-            }
-            s.put(p + "input_layernorm.weight", new long[] {h});
-            s.put(p + "post_attention_layernorm.weight", new long[] {h});
-        }
-        s.put("model.norm.weight", new long[] {h});
-        if (!c.tieWordEmbeddings()) {
-            s.put("lm_head.weight", new long[] {c.vocabSize(), h});
-        }
-        return s;
+        return WeightNames.shapes(c);
     }
 
     /** Wraps already loaded parameters (names as {@link #parameterShapes}); takes ownership of {@code manager}. */
@@ -103,8 +83,8 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * A freshly initialised model: linear and embedding weights ~ N(0, 0.02²) (transformers'
-     * initializer_range), norms 1, biases 0, drawn in Java from {@code seed} so the result does not
-     * depend on the engine's RNG.
+     * initializer_range), norms the identity (scale 1, or 0 where the norm scales by 1 + w), biases 0, drawn in
+     * Java from {@code seed} so the result does not depend on the engine's RNG.
      */
     public static Transformer random(ModelConfig config, NDManager parent, long seed) {
         NDManager m = parent.newSubManager();
@@ -112,19 +92,26 @@ public final class Transformer implements AutoCloseable {
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
             long[] shape = e.getValue();
-            int n = Math.toIntExact(new Shape(shape).size());
-            float[] data = new float[n];
-            String name = e.getKey();
-            if (name.endsWith("norm.weight")) {
-                java.util.Arrays.fill(data, 1f);
-            } else if (!name.endsWith(".bias")) {
-                for (int i = 0; i < n; i++) {
-                    data[i] = (float) (0.02 * gaussian(rng));
-                }
-            }
-            params.put(name, m.create(data, new Shape(shape)));
+            params.put(e.getKey(), m.create(initialValues(config, e.getKey(), shape, rng), new Shape(shape)));
         }
         return new Transformer(config, m, params);
+    }
+
+    /**
+     * The initial values of one parameter as {@link #random} draws them, the parameters taken in
+     * {@link #parameterShapes} order from one {@code rng} (for writing a random checkpoint tensor by tensor).
+     */
+    public static float[] initialValues(ModelConfig config, String name, long[] shape, SplittableRandom rng) {
+        int n = Math.toIntExact(new Shape(shape).size());
+        float[] data = new float[n];
+        if (WeightNames.isNormWeight(name)) {
+            java.util.Arrays.fill(data, config.family().norm() == Family.NormKind.RMS_UNIT_OFFSET ? 0f : 1f);
+        } else if (!name.endsWith(".bias")) {
+            for (int i = 0; i < n; i++) {
+                data[i] = (float) (0.02 * gaussian(rng));
+            }
+        }
+        return data;
     }
 
     private static double gaussian(SplittableRandom rng) {
@@ -133,28 +120,6 @@ public final class Transformer implements AutoCloseable {
         double u1 = rng.nextDouble();
         double u2 = rng.nextDouble();
         return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
-    }
-
-    /** cos/sin tables [maxPositions, headDim] in the rotate-half layout (frequencies repeated twice). */
-    static float[][] ropeTables(ModelConfig c) {
-        int d = c.headDim();
-        int n = c.maxPositionEmbeddings();
-        float[] cos = new float[n * d];
-        float[] sin = new float[n * d];
-        for (int i = 0; i < d / 2; i++) {
-            // inv_freq is computed in float32 by transformers; mirror that to match its rounding
-            float invFreq = (float) (1.0 / Math.pow(c.ropeTheta(), (double) (2 * i) / d));
-            for (int p = 0; p < n; p++) {
-                float angle = (float) p * invFreq;
-                float cs = (float) Math.cos(angle);
-                float sn = (float) Math.sin(angle);
-                cos[p * d + i] = cs;
-                cos[p * d + i + d / 2] = cs;
-                sin[p * d + i] = sn;
-                sin[p * d + i + d / 2] = sn;
-            }
-        }
-        return new float[][] {cos, sin};
     }
 
     public ModelConfig config() {
@@ -170,6 +135,11 @@ public final class Transformer implements AutoCloseable {
         return Collections.unmodifiableMap(params);
     }
 
+    /** The typed view of {@link #parameters} the forward pass reads. */
+    public Weights weights() {
+        return weights;
+    }
+
     /** Marks every parameter as requiring (or not) a gradient. */
     public void setTrainable(boolean trainable) {
         for (NDArray p : params.values()) {
@@ -177,65 +147,40 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
-    private NDArray p(String name) {
-        return params.get(name);
-    }
-
     /**
-     * Inference-time copies of the q/k/v and gate/up projections concatenated into one matrix each, so a
-     * decoding step makes two large matmul calls per layer instead of five small ones (per-call
-     * overhead dominates small batches). Valid until closed; the weights must not change meanwhile,
-     * so only no-gradient paths (sampling) open it.
+     * An immutable inference view whose separate q/k/v and gate/up projections are concatenated copies (see
+     * {@link Weights#packed}). Valid until closed; it does not see later updates of the weights, so only
+     * no-gradient paths (sampling) use it.
      */
     public Fusion fuseForInference() {
-        if (fused != null) {
-            return () -> { };
-        }
         NDManager m = manager.newSubManager();
-        int layers = config.numHiddenLayers();
-        NDArray[] qkvW = new NDArray[layers];
-        NDArray[] qkvB = new NDArray[layers];
-        NDArray[] gateUp = new NDArray[layers];
-        NDArray[] gateUpB = new NDArray[layers];
-        for (int i = 0; i < layers; i++) {
-            String pre = "model.layers." + i + ".";
-            qkvW[i] = NDArrays.concat(new NDList(p(pre + "self_attn.q_proj.weight"), p(pre + "self_attn.k_proj.weight"),
-                    p(pre + "self_attn.v_proj.weight")), 0);
-            qkvW[i].attach(m);
-            if (config.qkvBias()) {
-                qkvB[i] = NDArrays.concat(new NDList(p(pre + "self_attn.q_proj.bias"), p(pre + "self_attn.k_proj.bias"),
-                        p(pre + "self_attn.v_proj.bias")), 0);
-                qkvB[i].attach(m);
-            }
-            gateUp[i] = NDArrays.concat(new NDList(p(pre + "mlp.gate_proj.weight"), p(pre + "mlp.up_proj.weight")), 0);
-            gateUp[i].attach(m);
-            if (config.mlpBias()) {
-                gateUpB[i] = NDArrays.concat(new NDList(p(pre + "mlp.gate_proj.bias"), p(pre + "mlp.up_proj.bias")), 0);
-                gateUpB[i].attach(m);
-            }
+        return new Fusion(m, weights.packed(m));
+    }
+
+    /** The forward pass over the packed weights of {@link #fuseForInference}. */
+    public final class Fusion implements AutoCloseable {
+        private final NDManager fusedManager;
+        private final Weights fused;
+
+        private Fusion(NDManager fusedManager, Weights fused) {
+            this.fusedManager = fusedManager;
+            this.fused = fused;
         }
-        fused = new Fused(m, qkvW, qkvB, gateUp, gateUpB);
-        return () -> {
-            fused = null;
-            m.close();
-        };
-    }
 
-    /** The scope of {@link #fuseForInference}. */
-    public interface Fusion extends AutoCloseable {
+        /** As {@link Transformer#hidden}. */
+        public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+            return Transformer.this.hidden(fused, ids, positions, mask, cache);
+        }
+
+        /** As {@link Transformer#logits}. */
+        public NDArray logits(NDArray hidden) {
+            return Transformer.this.logits(hidden);
+        }
+
         @Override
-        void close();
-    }
-
-    private record Fused(NDManager manager, NDArray[] qkvW, NDArray[] qkvB, NDArray[] gateUpW, NDArray[] gateUpB) {}
-
-    private static NDArray linear(NDArray x, NDArray w, NDArray b) {
-        return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
-    }
-
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
+        public void close() {
+            fusedManager.close();
+        }
     }
 
     /**
@@ -243,11 +188,16 @@ public final class Transformer implements AutoCloseable {
      *
      * @param ids       token ids [B, T] (int64)
      * @param positions position ids [B, T] (int64); null means cache length + 0..T-1 for every row
-     * @param mask      additive attention mask broadcastable to [B, 1, T, S] (0 or {@link #MASKED}),
-     *                  S = cached + T; null means plain causal over the whole batch
+     * @param mask      additive attention mask broadcastable to [B, 1, T, S] (0 or {@link #MASKED}), S = cached + T,
+     *                  with the window of {@link ModelConfig#slidingWindow()}; null means plain causal over the whole
+     *                  batch. Models that mix sliding and full layers take the full mask and narrow it per layer.
      * @param cache     KV cache to read and extend, or null
      */
     public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+        return hidden(weights, ids, positions, mask, cache);
+    }
+
+    private NDArray hidden(Weights w, NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -258,107 +208,98 @@ public final class Transformer implements AutoCloseable {
         if (mask == null) {
             mask = AttentionMask.causal(m, (int) t, past, config.slidingWindow());
         }
-        NDArray embed = p("model.embed_tokens.weight");
-        NDArray x = embed.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
-        // cos/sin [B or 1, 1, T, D], gathered per row so left-padded rows rotate by their own positions
-        NDArray cos = ropeCos.getNDArrayInternal().embedding(positions, ropeCos, SparseFormat.DENSE).singletonOrThrow().expandDims(1);
-        NDArray sin = ropeSin.getNDArrayInternal().embedding(positions, ropeSin, SparseFormat.DENSE).singletonOrThrow().expandDims(1);
+        NDArray windowed = mask;
+        if (config.mixedWindows() && past + t > config.windowTokens()) {
+            // the caller's mask is the full one (ModelConfig.slidingWindow() is 0 for such models): narrow it by cache
+            // index for the sliding layers, which equals distance in positions along every row of a left-padded batch
+            windowed = mask.minimum(AttentionMask.causal(m, (int) t, past, config.windowTokens()));
+        }
+        NDArray x = lookup(w.embed(), ids);
+        if (config.family().scaledEmbeddings()) {
+            x = Scalars.mul(x, Math.sqrt(config.hiddenSize()));
+        }
+        Attention.Rotation global = null;
+        Attention.Rotation local = null;
+        if (w.positions() != null) {
+            x = x.add(lookup(w.positions(), positions));
+        } else {
+            global = rotation(rope, positions, past + (int) t);
+            local = localRope == rope ? global : rotation(localRope, positions, past + (int) t);
+        }
+        Attention attention = new Attention(config, b, t, cache);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String pre = "model.layers." + i + ".";
-            NDArray h = rmsNorm(x, p(pre + "input_layernorm.weight"));
-            x = x.add(attention(i, pre + "self_attn.", h, cos, sin, mask, cache, b, t));
-            h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
-            x = x.add(mlp(i, pre + "mlp.", h));
+            Layer layer = w.layers().get(i);
+            boolean sliding = config.window(i) > 0;
+            NDArray a = attention.apply(i, layer, norm(x, layer.attnNorm()), sliding ? local : global, sliding ? windowed : mask);
+            if (layer.postAttnNorm() != null) {
+                a = norm(a, layer.postAttnNorm());
+            }
+            x = x.add(a);
+            NDArray f = ffn(layer.ffn(), norm(x, layer.mlpNorm()));
+            if (layer.postMlpNorm() != null) {
+                f = norm(f, layer.postMlpNorm());
+            }
+            x = x.add(f);
         }
         if (cache != null) {
             cache.advance((int) t);
         }
-        return rmsNorm(x, p("model.norm.weight"));
+        return norm(x, w.finalNorm());
     }
 
-    /** Logits [.., V] from hidden states [.., H]. */
+    /** cos/sin [B or 1, 1, T, rotaryDim] for the positions, gathered per row so left-padded rows rotate by their own. */
+    private Attention.Rotation rotation(RopeTable table, NDArray positions, int defaultLength) {
+        NDArray cos = table.cos();
+        NDArray sin = table.sin();
+        if (table.rope().type().equals("dynamic")) {
+            // transformers recomputes the frequencies whenever a pass reaches past max_position_embeddings
+            int seqLen = (int) positions.max().getLong() + 1;
+            if (seqLen > config.maxPositionEmbeddings()) {
+                RopeTable longer = table(positions.getManager(), table.rope(), seqLen);
+                cos = longer.cos();
+                sin = longer.sin();
+            }
+        }
+        return new Attention.Rotation(lookup(cos, positions).expandDims(1), lookup(sin, positions).expandDims(1));
+    }
+
+    private static NDArray lookup(NDArray table, NDArray ids) {
+        return table.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private NDArray norm(NDArray x, Norm n) {
+        return Ops.norm(config, x, n);
+    }
+
+    private NDArray ffn(Weights.Ffn ffn, NDArray x) {
+        return switch (ffn) {
+            case Gated g -> linear(activation(linear(x, g.gate())).mul(linear(x, g.up())), g.down());
+            case GatedPacked g -> {
+                NDList gu = linear(x, g.gateUp()).split(new long[] {config.intermediateSize()}, x.getShape().dimension() - 1);
+                yield linear(activation(gu.get(0)).mul(gu.get(1)), g.down());
+            }
+            case Plain p -> linear(activation(linear(x, p.fc())), p.proj());
+        };
+    }
+
+    private NDArray activation(NDArray x) {
+        return Ops.activation(config, x);
+    }
+
+    /** Logits [.., V] from hidden states [.., H] (soft-capped where the config says). */
     public NDArray logits(NDArray hidden) {
-        return linear(hidden, headWeight(), null);
+        NDArray logits = hidden.getNDArrayInternal().linear(hidden, headWeight(), null).singletonOrThrow();
+        return Ops.softcap(logits, config.finalLogitSoftcap());
     }
 
     /** The LM head's weight [V, H]: the tied embedding, or lm_head.weight. */
     public NDArray headWeight() {
-        return config.tieWordEmbeddings() ? p("model.embed_tokens.weight") : p("lm_head.weight");
+        return weights.head() == null ? weights.embed() : weights.head();
     }
 
     /** Full forward: logits [B, T, V]. */
     public NDArray forward(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
         return logits(hidden(ids, positions, mask, cache));
-    }
-
-    private NDArray attention(int layer, String pre, NDArray x, NDArray cos, NDArray sin, NDArray mask,
-                              KvCache cache, long b, long t) {
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        int d = config.headDim();
-        NDArray q;
-        NDArray k;
-        NDArray v;
-        Fused f = fused;
-        if (f != null) {
-            NDList qkv = linear(x, f.qkvW()[layer], f.qkvB()[layer]).split(new long[] {(long) heads * d, (long) (heads + kvHeads) * d}, 2);
-            q = qkv.get(0);
-            k = qkv.get(1);
-            v = qkv.get(2);
-        } else {
-            q = linear(x, p(pre + "q_proj.weight"), p(pre + "q_proj.bias"));
-            k = linear(x, p(pre + "k_proj.weight"), p(pre + "k_proj.bias"));
-            v = linear(x, p(pre + "v_proj.weight"), p(pre + "v_proj.bias"));
-        }
-        q = q.reshape(b, t, heads, d).transpose(0, 2, 1, 3);
-        k = k.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-        v = v.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-        q = Scalars.mul(rotate(q, cos, sin), 1.0 / Math.sqrt(d));
-        k = rotate(k, cos, sin);
-        if (cache != null) {
-            NDArray[] kv = cache.append(layer, k, v);
-            k = kv[0];
-            v = kv[1];
-        }
-        long s = k.getShape().get(2);
-        NDArray out;
-        int groups = config.kvGroups();
-        if (groups == 1) {
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask);
-            out = scores.softmax(-1).matMul(v);
-        } else {
-            // grouped-query attention without copying K/V: the `groups` query heads that share a KV head
-            // are stacked along the query axis, so one plain batched matmul per KV head serves them all
-            NDArray qg = q.reshape(b, kvHeads, groups * t, d);
-            NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).reshape(b, kvHeads, groups, t, s).add(mask.expandDims(1));
-            out = scores.softmax(-1).reshape(b, kvHeads, groups * t, s).matMul(v).reshape(b, heads, t, d);
-        }
-        out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * d);
-        return linear(out, p(pre + "o_proj.weight"), p(pre + "o_proj.bias"));
-    }
-
-    /** Rotary embedding, Hugging Face's rotate-half convention: x·cos + rotate_half(x)·sin. */
-    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        int last = x.getShape().dimension() - 1; // DJL's split does not take negative axes
-        NDList halves = x.split(2, last);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), last);
-        return x.mul(cos).add(rotated.mul(sin));
-    }
-
-    private NDArray mlp(int layer, String pre, NDArray x) {
-        NDArray gate;
-        NDArray up;
-        Fused f = fused;
-        if (f != null) {
-            NDList gu = linear(x, f.gateUpW()[layer], f.gateUpB()[layer]).split(new long[] {config.intermediateSize()}, 2);
-            gate = gu.get(0);
-            up = gu.get(1);
-        } else {
-            gate = linear(x, p(pre + "gate_proj.weight"), p(pre + "gate_proj.bias"));
-            up = linear(x, p(pre + "up_proj.weight"), p(pre + "up_proj.bias"));
-        }
-        NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid());
-        return linear(act.mul(up), p(pre + "down_proj.weight"), p(pre + "down_proj.bias"));
     }
 
     @Override

@@ -30,11 +30,23 @@ import org.distill4j.util.Scalars;
  * <p>With {@code loss} null it computes the cross-entropy term alone (supervised training, no teacher). When
  * all rows fit in one block it simply differentiates through the head (nothing to save).
  */
-public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
+public record ChunkedHeadLoss(DistillationLoss loss, int rows, double logitSoftcap) {
+    /**
+     * @param logitSoftcap the student's final logit soft-capping (logits = cap·tanh(h·Wᵀ / cap), Gemma 2's
+     *                     final_logit_softcapping), or 0 for none
+     */
     public ChunkedHeadLoss {
         if (rows < 1) {
             throw new IllegalArgumentException("rows per block must be >= 1, got " + rows);
         }
+        if (!(logitSoftcap >= 0)) {
+            throw new IllegalArgumentException("logit soft-capping must be >= 0, got " + logitSoftcap);
+        }
+    }
+
+    /** Without logit soft-capping. */
+    public ChunkedHeadLoss(DistillationLoss loss, int rows) {
+        this(loss, rows, 0);
     }
 
     /** Elements of one [rows, V] block: 16 MiB of float32, which stays in this machine's cache (see {@link #rowsFor}). */
@@ -132,13 +144,14 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
                 int to = Math.min(n, from + rows);
                 try (NDManager block = scope.newSubManager()) {
                     NDArray hb = rows(h, from, to, block);
-                    NDArray logits = linear(hb, w).expandDims(0);
+                    NDArray raw = linear(hb, w).expandDims(0);
                     TeacherBlock t = teacher == null ? null : teacher.rows(from, to, block);
                     NDArray valid = rows(wt, from, to, block).expandDims(0);
                     if (training) {
-                        logits.setRequiresGradient(true);
+                        raw.setRequiresGradient(true);
                         JniUtils.setGradMode(true);
                     }
+                    NDArray logits = capped(raw); // on the graph: the gradient below is the head output's, before the cap
                     NDArray tb = tg == null ? null : rows(tg, from, to, block).reshape(1, to - from, 1);
                     BlockLoss b = blockLoss(logits, t, valid, tb, ceWeight);
                     NDArray objective = b.objective();
@@ -148,7 +161,7 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
                         NDArray scaled = Scalars.mul(objective, scale);
                         JniUtils.backward((PtNDArray) scaled, (PtNDArray) scaled.onesLike(), false, false);
                         JniUtils.setGradMode(false);
-                        NDArray g = logits.getGradient().squeeze(0);
+                        NDArray g = raw.getGradient().squeeze(0);
                         gradHidden.add(own(scope, g.matMul(w)));
                         gradHead.addi(g.transpose().matMul(hb));
                     }
@@ -184,7 +197,8 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
                          double ceWeight, double scale, int diagnosticsK) {
         int n = Math.toIntExact(hidden.getShape().get(0));
         NDManager owner = hidden.getManager();
-        NDArray logits = linear(hidden, head.get(new NDIndex(":" + vocab))).expandDims(0);
+        // the head's rows view belongs to the head's (the model's) manager unless attached here: one array kept per call
+        NDArray logits = capped(linear(hidden, own(owner, head.get(new NDIndex(":" + vocab)))).expandDims(0));
         NDArray valid = weights.stopGradient().expandDims(0);
         try (NDManager scope = owner.newSubManager()) {
             TeacherBlock t = teacher == null ? null : teacher.rows(0, n, scope);
@@ -226,6 +240,11 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows) {
     /** Rows [from, to) of a [N, ..] array (a view), owned by {@code block}: what a {@link TeacherRows} hands out. */
     public static NDArray rows(NDArray a, int from, int to, NDManager block) {
         return own(block, a.get(new NDIndex(from + ":" + to)));
+    }
+
+    /** The student's logits from the head's output: cap·tanh(x / cap) with soft-capping, else x. */
+    private NDArray capped(NDArray x) {
+        return logitSoftcap > 0 ? Scalars.mul(Scalars.div(x, logitSoftcap).tanh(), logitSoftcap) : x;
     }
 
     /** x·wᵀ with the engine's linear op (the one the model's head uses). */

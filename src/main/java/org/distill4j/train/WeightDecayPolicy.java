@@ -26,16 +26,21 @@ public record WeightDecayPolicy(boolean decayNorms, boolean decayBiases, boolean
         return true;
     }
 
-    /** RMSNorm/LayerNorm gains: input_layernorm, post_attention_layernorm, model.norm. */
+    /**
+     * RMSNorm/LayerNorm gains: input_layernorm, post_attention_layernorm, model.norm, q_norm/k_norm, Gemma's
+     * pre/post_feedforward_layernorm, GPT-2's ln_1, ln_2, ln_f.
+     */
     static boolean isNorm(String name) {
-        return name.endsWith("norm.weight");
+        return name.endsWith("norm.weight") || name.endsWith(".ln_1.weight") || name.endsWith(".ln_2.weight")
+                || name.endsWith("ln_f.weight");
     }
 
     static boolean isBias(String name) {
         return name.endsWith(".bias");
     }
 
+    /** Token embeddings (embed_tokens, GPT-2's wte) and GPT-2's learned positions (wpe). */
     static boolean isEmbedding(String name) {
-        return name.endsWith("embed_tokens.weight");
+        return name.endsWith("embed_tokens.weight") || name.endsWith("wte.weight") || name.endsWith("wpe.weight");
     }
 }

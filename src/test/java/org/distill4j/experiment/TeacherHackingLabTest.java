@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The lab on the embedded task with tiny sizes. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // starts child processes: a hung child must not hang the suite
 class TeacherHackingLabTest {
     @TempDir
     Path tmp;

@@ -36,6 +36,31 @@ class CheckpointTest {
     }
 
     @Test
+    void hubStyleGpt2NamesWithoutPrefixAndMaskBuffersLoad() throws Exception {
+        // the hub's gpt2 model.safetensors names tensors "h.0.attn.c_attn.weight", "wte.weight", … and keeps the
+        // causal-mask buffers "h.N.attn.bias"; transformers reads both, and so must we
+        Path src = Fixtures.path("families/gpt2");
+        Path dir = tmp.resolve("hub-gpt2");
+        Files.createDirectories(dir);
+        Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+        Safetensors.Writer w = new Safetensors.Writer();
+        try (Safetensors.Reader r = Safetensors.open(src.resolve("model.safetensors"))) {
+            for (Safetensors.TensorInfo t : r.tensors().values()) {
+                w.add(t.name().replaceFirst("^transformer\\.", ""), r.readFloats(t.name()), t.shape(), Safetensors.DType.F32);
+            }
+        }
+        w.add("h.0.attn.bias", new float[4], new long[] {1, 1, 2, 2}, Safetensors.DType.F32).write(dir.resolve("model.safetensors"));
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer a = Checkpoint.loadTransformer(src, m);
+             Transformer b = Checkpoint.loadTransformer(dir, m)) {
+            assertThat(b.parameters().keySet()).isEqualTo(a.parameters().keySet());
+            for (var e : a.parameters().entrySet()) {
+                assertThat(b.parameters().get(e.getKey()).toFloatArray()).as(e.getKey()).containsExactly(e.getValue().toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void tokenizerWithMoreIdsThanTheModelIsRejected() throws Exception {
         try (NDManager m = NDManager.newBaseManager();
              Transformer a = Checkpoint.loadTransformer(Fixtures.path("lm/llama_gqa_tied"), m)) {

@@ -56,14 +56,75 @@ class ModelConfigTest {
 
     @Test
     void unknownModelTypeIsNamed() throws Exception {
-        Path f = config(n -> n.put("model_type", "gpt2"));
-        assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(UserError.class).hasMessageContaining("gpt2");
+        Path f = config(n -> n.put("model_type", "falcon"));
+        assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(UserError.class).hasMessageContaining("falcon");
     }
 
     @Test
     void headsThatDoNotDivideAreRejected() throws Exception {
         Path f = config(n -> n.put("num_key_value_heads", 3));
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(UserError.class).hasMessageContaining("num_key_value_heads");
+    }
+
+    @Test
+    void everyFamilyWritesWhatItReads() {
+        for (String c : FamilyParityTest.cases()) {
+            ModelConfig a = ModelConfig.read(Fixtures.path("families/" + c + "/config.json"));
+            Path f = tmp.resolve(c + ".json");
+            a.write(f);
+            assertThat(ModelConfig.read(f)).as(c).isEqualTo(a);
+        }
+    }
+
+    @Test
+    void familyDetailsAreRead() {
+        ModelConfig gemma2 = ModelConfig.read(Fixtures.path("families/gemma2/config.json"));
+        assertThat(gemma2.slidingLayers()).containsExactly(true, false);
+        assertThat(gemma2.slidingWindow()).isZero(); // layers differ: callers pass the full mask
+        assertThat(gemma2.window(0)).isEqualTo(4);
+        assertThat(gemma2.attentionScale()).isEqualTo(0.25); // query_pre_attn_scalar 16, not head_dim 8
+        assertThat(gemma2.attnLogitSoftcap()).isEqualTo(3.0);
+        assertThat(gemma2.finalLogitSoftcap()).isEqualTo(5.0);
+        ModelConfig gemma3 = ModelConfig.read(Fixtures.path("families/gemma3_text/config.json"));
+        assertThat(gemma3.rope().type()).isEqualTo("linear");
+        assertThat(gemma3.rope().theta()).isEqualTo(1_000_000.0);
+        assertThat(gemma3.localRope().theta()).isEqualTo(10_000.0);
+        ModelConfig qwen3 = ModelConfig.read(Fixtures.path("families/qwen3/config.json"));
+        assertThat(qwen3.headDim()).isEqualTo(16);
+        assertThat(qwen3.slidingLayers()).containsExactly(false, true);
+        assertThat(ModelConfig.read(Fixtures.path("families/phi3/config.json")).rope().rotaryDim(8)).isEqualTo(4);
+        ModelConfig gpt2 = ModelConfig.read(Fixtures.path("families/gpt2/config.json"));
+        assertThat(gpt2.intermediateSize()).isEqualTo(128); // n_inner null: 4 × n_embd
+        assertThat(gpt2.maxPositionEmbeddings()).isEqualTo(64);
+        ModelConfig mistral = ModelConfig.read(Fixtures.path("families/mistral/config.json"));
+        assertThat(mistral.slidingWindow()).isEqualTo(5);
+    }
+
+    @Test
+    void unsupportedOptionsFailWithOneLineNamingThem() throws Exception {
+        assertOneLineError(config(n -> n.putObject("rope_scaling").put("rope_type", "longrope").put("factor", 2.0)), "longrope");
+        assertOneLineError(config(n -> n.put("hidden_act", "gelu")), "hidden_act");
+        assertOneLineError(family("gpt2", n -> n.put("scale_attn_by_inverse_layer_idx", true)), "scale_attn_by_inverse_layer_idx");
+        assertOneLineError(family("gpt2", n -> n.put("activation_function", "relu")), "activation_function");
+        assertOneLineError(family("gemma3_text", n -> n.put("use_bidirectional_attention", true)), "use_bidirectional_attention");
+        assertOneLineError(family("gemma2", n -> n.putArray("layer_types").add("chunked_attention").add("full_attention")),
+                "chunked_attention");
+        assertOneLineError(family("llama_llama3", n -> ((ObjectNode) n.get("rope_parameters")).remove("low_freq_factor")),
+                "low_freq_factor");
+    }
+
+    private Path family(String name, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        ObjectNode n = (ObjectNode) org.distill4j.util.Json.read(Fixtures.path("families/" + name + "/config.json"));
+        edit.accept(n);
+        Path f = tmp.resolve("config.json");
+        Files.writeString(f, n.toString());
+        return f;
+    }
+
+    private static void assertOneLineError(Path f, String named) {
+        assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(UserError.class).hasMessageContaining(named)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").startsWith(f.toString() + ": ")
+                        .doesNotStartWith(f + ": " + f));
     }
 
     @Test

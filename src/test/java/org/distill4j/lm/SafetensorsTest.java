@@ -64,6 +64,24 @@ class SafetensorsTest {
         }
     }
 
+    @Test
+    void largeHalfPrecisionTensorsWidenAcrossReadChunks() {
+        // 2.5 M elements: more than one 4 MiB chunk of BF16, after a tensor that shifts the data offset
+        int n = 2_500_003;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((i % 1000) - 500) / 8; // exact in BF16
+        }
+        Path f = tmp.resolve("big.safetensors");
+        new Safetensors.Writer().add("first", new float[] {1, 2, 3}, new long[] {3}, Safetensors.DType.BF16)
+                .add("w", v, new long[] {n}, Safetensors.DType.BF16).write(f);
+        try (Safetensors.Reader r = Safetensors.open(f); ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            assertThat(r.readFloats("w")).containsExactly(v);
+            assertThat(r.load("w", m).toFloatArray()).containsExactly(v);
+            assertThat(r.readFloats("first")).containsExactly(1, 2, 3);
+        }
+    }
+
     private Path file(String header, int dataBytes) throws IOException {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);

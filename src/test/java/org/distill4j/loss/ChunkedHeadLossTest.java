@@ -11,6 +11,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.distill4j.lm.Checkpoint;
+import org.distill4j.lm.Fixtures;
 import org.distill4j.lm.ModelConfig;
 import org.distill4j.lm.Transformer;
 import org.junit.jupiter.api.AfterEach;
@@ -90,11 +92,24 @@ class ChunkedHeadLossTest {
         }
     }
 
+    @Test
+    void softCappedStudentLogitsAsGemma2s() {
+        // the gemma2 parity fixture caps its logits at 5 (final_logit_softcapping), which bends them: plain autograd
+        // through the capped logits and the block-wise gradient must agree, block-wise and in one block
+        Transformer student = Checkpoint.loadTransformer(Fixtures.path("families/gemma2"), manager);
+        assertThat(student.config().finalLogitSoftcap()).isEqualTo(5.0);
+        int vocab = student.config().vocabSize();
+        compare(new DistillationLoss(new ForwardKl(), 1.0), 0.5, 0, 4, model(vocab, 24, true, 1), student, vocab);
+        compare(null, 1.0, 0, 1000, null, student, vocab);
+    }
+
     /** Objective and gradients, plain vs blocks; {@code extraVocab} pads the student's vocabulary. */
     private void compare(DistillationLoss loss, double ce, int topK, int rows, boolean tied, int extraVocab) {
         int vocab = 40;
-        Transformer teacher = model(vocab, 24, true, 1);
-        Transformer student = model(vocab + extraVocab, 16, tied, 2);
+        compare(loss, ce, topK, rows, model(vocab, 24, true, 1), model(vocab + extraVocab, 16, tied, 2), vocab);
+    }
+
+    private void compare(DistillationLoss loss, double ce, int topK, int rows, Transformer teacher, Transformer student, int vocab) {
         student.setTrainable(true);
         long[] ids = ids(vocab);
         float[] mask = mask();
@@ -109,7 +124,7 @@ class ChunkedHeadLossTest {
             NDArray targets = m.create(next(ids, vocab), new Shape(B, T));
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray sl = student.forward(input, null, null, null).get(new NDIndex(":, :, :" + vocab));
-                NDArray tl = teacher.forward(input, null, null, null).stopGradient();
+                NDArray tl = teacher == null ? null : teacher.forward(input, null, null, null).stopGradient();
                 NDArray objective = m.zeros(new Shape());
                 if (loss != null) {
                     NDArray perToken = topK > 0 ? loss.perToken(sl, SparseTeacher.tensorsFromLogits(tl, topK, temperature), w)
@@ -132,14 +147,14 @@ class ChunkedHeadLossTest {
             NDArray input = m.create(ids, new Shape(B, T));
             NDArray w = m.create(mask, new Shape(B * T));
             NDArray targets = m.create(next(ids, vocab), new Shape(B * T));
-            NDArray th = teacher.hidden(input, null, null, null).reshape(B * T, -1).stopGradient();
+            NDArray th = teacher == null ? null : teacher.hidden(input, null, null, null).reshape(B * T, -1).stopGradient();
             ChunkedHeadLoss.TeacherRows rowsOf = loss == null ? null : topK == 0 ? dense(teacher, th, vocab) : (from, to, bm) -> {
                 NDArray tl = teacher.logits(ChunkedHeadLoss.rows(th, from, to, bm)).expandDims(0);
                 return new ChunkedHeadLoss.TeacherBlock(tl, SparseTeacher.tensorsFromLogits(tl, topK, temperature));
             };
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray hidden = student.hidden(input, null, null, null).reshape(B * T, -1);
-                ChunkedHeadLoss.Result r = new ChunkedHeadLoss(loss, rows).compute(hidden, student.headWeight(), vocab, rowsOf, w,
+                ChunkedHeadLoss.Result r = new ChunkedHeadLoss(loss, rows, student.config().finalLogitSoftcap()).compute(hidden, student.headWeight(), vocab, rowsOf, w,
                         ce > 0 ? targets : null, ce, scale, 0);
                 chunkedValue = r.objective().getFloat();
                 gc.backward(r.objective());

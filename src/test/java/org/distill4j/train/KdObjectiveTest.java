@@ -95,6 +95,26 @@ class KdObjectiveTest {
         }
     }
 
+    /**
+     * Exact resume on any CPU rests on this: the training thread's engine threads are fixed before the run computes
+     * anything (the student's first forward pass, the first evaluation), not when the first teacher batch is needed.
+     */
+    @Test
+    void theTeacherThreadIsSetUpBeforeAnythingRuns() {
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer teacher = teacher(32, m);
+             Transformer student = student(32, m)) {
+            DataSource source = new DataSource.Offline(BATCH, new BatchOrder(BATCH.size(), 1, 2, 0));
+            int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+            try (KdObjective objective = new KdObjective(student, teacher, source, new DistillationLoss(new Jsd(0.4), 1.5), 0, 2,
+                    Set.of(2), Map::of)) {
+                objective.start();
+                assertThat(ai.djl.pytorch.jni.JniUtils.getNumThreads()).as("one thread left to the teacher").isEqualTo(threads - 1);
+            }
+            assertThat(ai.djl.pytorch.jni.JniUtils.getNumThreads()).isEqualTo(threads);
+        }
+    }
+
     private static Transformer teacher(int vocab, NDManager m) {
         return Transformer.random(ModelConfig.llama(vocab, 24, 48, 2, 4, 2, 32, true, 1, 2, 0), m, 1);
     }

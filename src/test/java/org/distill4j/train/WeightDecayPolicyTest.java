@@ -19,6 +19,18 @@ class WeightDecayPolicyTest {
     }
 
     @Test
+    void theOtherFamiliesNormsAndEmbeddingsAreExemptToo() {
+        WeightDecayPolicy p = WeightDecayPolicy.DEFAULT;
+        for (String name : new String[] {"transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight",
+                "transformer.h.1.ln_2.weight", "transformer.ln_f.weight", "transformer.h.0.attn.c_attn.bias",
+                "model.layers.0.self_attn.q_norm.weight", "model.layers.1.pre_feedforward_layernorm.weight"}) {
+            assertThat(p.decays(name)).as(name).isFalse();
+        }
+        assertThat(p.decays("transformer.h.0.attn.c_attn.weight")).isTrue();
+        assertThat(p.decays("model.layers.0.self_attn.qkv_proj.weight")).isTrue();
+    }
+
+    @Test
     void eachExemptionCanBeTurnedOff() {
         assertThat(new WeightDecayPolicy(true, false, false).decays("model.norm.weight")).isTrue();
         assertThat(new WeightDecayPolicy(true, false, false).decays("x.q_proj.bias")).isFalse();

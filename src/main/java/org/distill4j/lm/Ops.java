@@ -1,0 +1,54 @@
+package org.distill4j.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import org.distill4j.lm.Weights.Linear;
+import org.distill4j.lm.Weights.Norm;
+import org.distill4j.util.Scalars;
+
+/** The per-family building blocks of the forward pass: projections, norms, activations, soft-capping. */
+final class Ops {
+    private Ops() {}
+
+    static NDArray linear(NDArray x, Linear l) {
+        if (l.conv1d()) {
+            NDArray y = x.matMul(l.weight());
+            return l.bias() == null ? y : y.add(l.bias());
+        }
+        return x.getNDArrayInternal().linear(x, l.weight(), l.bias()).singletonOrThrow();
+    }
+
+    /** The family's norm over the last axis. */
+    static NDArray norm(ModelConfig c, NDArray x, Norm n) {
+        return switch (c.family().norm()) {
+            case RMS -> rms(x, c.rmsNormEps()).mul(n.weight());
+            case RMS_UNIT_OFFSET -> {
+                NDArray r = rms(x, c.rmsNormEps());
+                yield r.add(r.mul(n.weight())); // r·(1 + w) without a constant on the graph
+            }
+            case LAYER_NORM -> x.getNDArrayInternal().layerNorm(x, new Shape(x.getShape().getLastDimension()), n.weight(), n.bias(),
+                    (float) c.rmsNormEps()).singletonOrThrow();
+        };
+    }
+
+    private static NDArray rms(NDArray x, double eps) {
+        NDArray variance = x.square().mean(new int[] {-1}, true);
+        return x.div(variance.add(eps).sqrt());
+    }
+
+    /** SiLU, or GELU with the tanh approximation for the families that use it. */
+    static NDArray activation(ModelConfig c, NDArray x) {
+        if (!c.family().geluTanh()) {
+            return x.mul(x.getNDArrayInternal().sigmoid());
+        }
+        // ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))), written as ½x + ½x·tanh(…) so that no constant is added on the graph
+        NDArray inner = Scalars.mul(x.add(Scalars.mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2 / Math.PI));
+        NDArray half = Scalars.mul(x, 0.5);
+        return half.add(half.mul(inner.tanh()));
+    }
+
+    /** cap·tanh(x / cap), or x when cap is 0. */
+    static NDArray softcap(NDArray x, double cap) {
+        return cap > 0 ? Scalars.mul(Scalars.div(x, cap).tanh(), cap) : x;
+    }
+}
