@@ -256,7 +256,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         metrics.promptTokens.addAndGet(promptTokens);
         Job job = scheduler.submit(request, request.stream());
-        return request.stream() ? new EventStream(ex, job, responses, tokenText).run() : await(ex, job);
+        return request.stream() ? new EventStream(ex, job, responses).run() : await(ex, job);
     }
 
     /** Waits for a whole response, checking every so often that the client is still there to get it. */
