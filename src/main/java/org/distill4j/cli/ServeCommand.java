@@ -51,7 +51,7 @@ public final class ServeCommand implements Callable<Integer> {
     long maxBodyBytes;
 
     @Option(names = "--batch-window-ms", defaultValue = "" + ServeConfig.DEFAULT_BATCH_WINDOW_MS,
-            description = "How long to wait for more requests to batch with the first. Default: ${DEFAULT-VALUE}.")
+            description = "How long an idle server waits for more requests to start decoding with the first. Default: ${DEFAULT-VALUE}.")
     long batchWindowMs;
 
     @Option(names = "--header-timeout", defaultValue = "10", paramLabel = "SECONDS",

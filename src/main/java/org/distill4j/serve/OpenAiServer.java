@@ -69,7 +69,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Exchanges being handled; close() waits for them (HttpServer.stop would also wait on idle keep-alive connections). */
+    /** Exchanges being handled; close() waits for them before it stops Jetty (which would cut them off). */
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
 
