@@ -55,8 +55,8 @@ public final class ServeCommand implements Callable<Integer> {
     long batchWindowMs;
 
     @Option(names = "--header-timeout", defaultValue = "10", paramLabel = "SECONDS",
-            description = "Time a request's headers may take to arrive (from its first byte, or from the connection's "
-                    + "opening); then the connection is closed. Default: ${DEFAULT-VALUE}.")
+            description = "Time a request's line and headers may take to arrive from their first byte; then the "
+                    + "connection is closed. Default: ${DEFAULT-VALUE}.")
     double headerTimeout;
 
     @Option(names = "--body-timeout", defaultValue = "30", paramLabel = "SECONDS",
