@@ -148,6 +148,7 @@ public final class ServeBench {
         long cancelledBefore = counter(server, "distill_cancelled_requests_total");
         long stepsBefore = counter(server, "distill_decoding_steps_total");
         long tokensBefore = counter(server, "distill_generation_tokens_total");
+        long rebuildsBefore = stat(server, "cache_rebuilds");
         List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
         long start = System.nanoTime();
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -163,6 +164,7 @@ public final class ServeBench {
         long cancelledByServer = counter(server, "distill_cancelled_requests_total") - cancelledBefore;
         long steps = counter(server, "distill_decoding_steps_total") - stepsBefore;
         long tokens = counter(server, "distill_generation_tokens_total") - tokensBefore;
+        long rebuilds = stat(server, "cache_rebuilds") - rebuildsBefore;
         List<Outcome> all = outcomes.stream().map(CompletableFuture::join).toList();
         double[] ttft = all.stream().filter(o -> o.ok() && o.streamed()).mapToDouble(Outcome::firstToken).sorted().toArray();
         double[] latency = all.stream().filter(o -> o.ok() && !o.cancelled()).mapToDouble(Outcome::latency).sorted().toArray();
@@ -170,11 +172,11 @@ public final class ServeBench {
         return String.format("{\"clients\":%d,\"completed\":%d,\"streamed\":%d,\"cancelled_by_clients\":%d,"
                         + "\"cancelled_seen_by_server\":%d,\"errors\":%d,\"ttft_p50_s\":%.3f,\"ttft_p99_s\":%.3f,"
                         + "\"latency_p50_s\":%.3f,\"latency_p99_s\":%.3f,\"wall_s\":%.1f,\"decoding_steps\":%d,"
-                        + "\"generated_tokens\":%d,\"server_rss_before_mb\":%.0f,"
+                        + "\"generated_tokens\":%d,\"cache_rebuilds\":%d,\"server_rss_before_mb\":%.0f,"
                         + "\"server_rss_after_mb\":%.0f,\"error_samples\":%s}",
                 all.size(), latency.length, ttft.length, all.stream().filter(o -> o.ok() && o.cancelled()).count(),
                 cancelledByServer, all.stream().filter(o -> !o.ok()).count(), pct(ttft, 50), pct(ttft, 99), pct(latency, 50),
-                pct(latency, 99), wall, steps, tokens, rssBefore / 1024.0, rssAfter / 1024.0,
+                pct(latency, 99), wall, steps, tokens, rebuilds, rssBefore / 1024.0, rssAfter / 1024.0,
                 errors.stream().map(e -> "\"" + e.replace("\"", "'") + "\"").toList());
     }
 
@@ -245,6 +247,15 @@ public final class ServeBench {
         }
         int rank = (int) Math.ceil(p / 100 * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** A field of the server's /stats. */
+    static long stat(Child server, String field) throws IOException, InterruptedException {
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            String text = client.send(HttpRequest.newBuilder(server.base().resolve("/stats")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return org.distill4j.util.Json.MAPPER.readTree(text).path(field).asLong(-1);
+        }
     }
 
     /** A counter of the server's /metrics. */

@@ -51,12 +51,12 @@ public final class ServeCommand implements Callable<Integer> {
     long maxBodyBytes;
 
     @Option(names = "--batch-window-ms", defaultValue = "" + ServeConfig.DEFAULT_BATCH_WINDOW_MS,
-            description = "How long to wait for more requests to batch with the first. Default: ${DEFAULT-VALUE}.")
+            description = "How long an idle server waits for more requests to start decoding with the first. Default: ${DEFAULT-VALUE}.")
     long batchWindowMs;
 
     @Option(names = "--header-timeout", defaultValue = "10", paramLabel = "SECONDS",
-            description = "Time a request's headers may take to arrive (from its first byte, or from the connection's "
-                    + "opening); then the connection is closed. Default: ${DEFAULT-VALUE}.")
+            description = "Time a request's line and headers may take to arrive from their first byte; then the "
+                    + "connection is closed. Default: ${DEFAULT-VALUE}.")
     double headerTimeout;
 
     @Option(names = "--body-timeout", defaultValue = "30", paramLabel = "SECONDS",

@@ -2,7 +2,6 @@ package org.distill4j.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,8 +39,8 @@ public final class StepDecoder implements AutoCloseable {
     /** One sequence being decoded: its prompt, sampling settings, random stream and tokens so far. */
     public static final class Row {
         private final long[] prompt;
-        private final SamplingParams params;
-        private final SplittableRandom rng;
+        final SamplingParams params;
+        final SplittableRandom rng;
         private long[] generated = new long[16];
         private int length;
 
@@ -290,7 +289,7 @@ public final class StepDecoder implements AutoCloseable {
             NDArray hidden = model.hidden(idArr, posArr, mask, cache);
             NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
             NDArray logits = model.logits(last).reshape(b, vocab);
-            Token[] bySlot = draw(m, logits, slotRow);
+            Token[] bySlot = StepDraws.draw(m, logits, slotRow, vocab);
             for (Row r : rows) {
                 Token tok = bySlot[slotOf.get(r)];
                 r.append(tok.id());
@@ -326,7 +325,7 @@ public final class StepDecoder implements AutoCloseable {
             NDArray hidden = model.hidden(m.create(ids, new Shape(j, longest)), m.create(positions, new Shape(j, longest)),
                     mask, prefill);
             NDArray last = longest == 1 ? hidden : hidden.get(":, -1:, :");
-            Token[] drawn = draw(m, model.logits(last).reshape(j, vocab), joining.toArray(Row[]::new));
+            Token[] drawn = StepDraws.draw(m, model.logits(last).reshape(j, vocab), joining.toArray(Row[]::new), vocab);
             int end = cache.length();
             int s = 0;
             for (int i = 0; i < j; i++) {
@@ -369,70 +368,6 @@ public final class StepDecoder implements AutoCloseable {
             }
         }
         return m.create(mask, new Shape(b, 1, t, len));
-    }
-
-    /** One token per row of the logits ({@code rowAt[i]}, null for padding), each with its row's settings and stream. */
-    private Token[] draw(NDManager m, NDArray logits, Row[] rowAt) {
-        int b = rowAt.length;
-        long[] tokens = new long[b];
-        boolean anyGreedy = false;
-        boolean anyEngine = false;
-        int topK = 0;
-        float[] temps = new float[b];
-        float[] uniforms = new float[b];
-        Arrays.fill(temps, 1f);
-        for (int s = 0; s < b; s++) {
-            Row r = rowAt[s];
-            if (r == null) {
-                continue;
-            }
-            SamplingParams p = r.params;
-            topK = Math.max(topK, p.topLogprobs());
-            if (p.temperature() == 0) {
-                anyGreedy = true;
-            } else if (p.topK() == 0 && p.topP() >= 1) {
-                anyEngine = true;
-                temps[s] = (float) p.temperature();
-                uniforms[s] = (float) r.rng.nextDouble();
-            }
-        }
-        long[] greedy = anyGreedy ? logits.argMax(-1).toLongArray() : null;
-        long[] inverseCdf = null;
-        if (anyEngine) {
-            // inverse CDF per row against its own uniform, each row at its own temperature (as Sampler draws)
-            NDArray cdf = logits.div(m.create(temps, new Shape(b, 1))).softmax(-1).cumSum(1);
-            NDArray below = cdf.lt(m.create(uniforms, new Shape(b, 1))).toType(DataType.INT64, false).sum(new int[] {1});
-            inverseCdf = below.minimum(vocab - 1).toLongArray();
-        }
-        for (int s = 0; s < b; s++) {
-            Row r = rowAt[s];
-            if (r == null) {
-                continue;
-            }
-            SamplingParams p = r.params;
-            if (p.temperature() == 0) {
-                tokens[s] = greedy[s];
-            } else if (p.topK() == 0 && p.topP() >= 1) {
-                tokens[s] = inverseCdf[s];
-            } else {
-                float[] host = logits.get(s).toFloatArray();
-                tokens[s] = TokenSampler.draw(host, 0, vocab, p, r.rng).token();
-            }
-        }
-        NDArray logSoftmax = logits.logSoftmax(-1);
-        float[] lp = logSoftmax.gather(m.create(tokens, new Shape(b, 1)), 1).toFloatArray();
-        TopLogprobs[] top = topK > 0 ? TopLogprobs.ofRows(logSoftmax, topK) : null;
-        Token[] out = new Token[b];
-        for (int s = 0; s < b; s++) {
-            Row r = rowAt[s];
-            if (r != null) {
-                int k = r.params.topLogprobs();
-                TopLogprobs mine = k == 0 ? null : new TopLogprobs(Arrays.copyOf(top[s].ids(), Math.min(k, top[s].size())),
-                        Arrays.copyOf(top[s].logprobs(), Math.min(k, top[s].size())));
-                out[s] = new Token(r, tokens[s], lp[s], mine);
-            }
-        }
-        return out;
     }
 
     private void closeCache() {

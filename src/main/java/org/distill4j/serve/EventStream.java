@@ -22,10 +22,10 @@ final class EventStream {
     private final StreamChunks chunks;
     private boolean started;
 
-    EventStream(Exchange ex, Job job, ResponseBuilder responses, TokenText tokens) {
+    EventStream(Exchange ex, Job job, ResponseBuilder responses) {
         this.ex = ex;
         this.job = job;
-        this.chunks = new StreamChunks(responses, tokens, job.request);
+        this.chunks = new StreamChunks(responses, job.request);
     }
 
     /** Streams until the request ends; returns the status for the logs (499: the client left). */

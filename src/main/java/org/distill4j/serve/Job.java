@@ -17,8 +17,8 @@ import org.distill4j.lm.Tokenizer;
  */
 final class Job {
     /** What one decoding step produced for one row of a streaming request. */
-    record Delta(int index, long token, float logprob, TopLogprobs top, String piece, int offset, String text,
-                 Sample.Finish finish) {}
+    record Delta(int index, long token, float logprob, TopLogprobs top, String piece, String[] topTexts, int offset,
+                 String text, Sample.Finish finish) {}
 
     /** A (prompt, sample) row: the decoder's row plus what the response needs. */
     final class Row {
@@ -52,6 +52,9 @@ final class Job {
                     request.topLogprobs() > 0 ? top : List.of());
         }
     }
+
+    /** Tokens of context a streamed token's text is decoded after (TokenText's window is no longer than this). */
+    private static final int CONTEXT = 16;
 
     final GenerationRequest request;
     final boolean stream;
@@ -125,21 +128,27 @@ final class Job {
             String delta = visible.length() > row.emitted ? visible.substring(row.emitted) : "";
             row.emitted = Math.max(row.emitted, visible.length());
             String piece = null;
+            String[] topTexts = null;
             int offset = row.offset;
             if (request.logprobs() != null) {
-                // the token's text in the context of the tokens before it, as the non-streaming log-probs have it
+                // the token and its alternatives decoded after the tokens before it, as in a whole response
                 long[] prompt = request.promptIds().get(row.index / request.n());
-                long[] window = new long[Math.min(prompt.length + generated.length, 5)];
-                for (int i = window.length - 1, at = prompt.length + generated.length - 1; i >= 0; i--, at--) {
+                int length = prompt.length + generated.length;
+                long[] window = new long[Math.min(length, CONTEXT + 1)];
+                for (int i = window.length - 1, at = length - 1; i >= 0; i--, at--) {
                     window[i] = at >= prompt.length ? generated[at - prompt.length] : prompt[at];
                 }
-                piece = tokenText.pieces(window, window.length - 1)[0];
-                if (row.offset == 0 && generated.length == 1) {
+                piece = tokenText.at(window, window.length - 1, token.id());
+                if (token.top() != null) {
+                    topTexts = tokenText.at(window, window.length - 1, token.top().ids(), token.top().size());
+                }
+                if (generated.length == 1) {
                     offset = request.promptTexts().get(row.index / request.n()).length();
                 }
                 row.offset = offset + piece.length();
             }
-            deltas.add(new Delta(row.index, token.id(), token.logprob(), token.top(), piece, offset, delta, row.finish));
+            deltas.add(new Delta(row.index, token.id(), token.logprob(), token.top(), piece, topTexts, offset, delta,
+                    row.finish));
         }
     }
 

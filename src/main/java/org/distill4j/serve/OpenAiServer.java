@@ -69,7 +69,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Exchanges being handled; close() waits for them (HttpServer.stop would also wait on idle keep-alive connections). */
+    /** Exchanges being handled; close() waits for them before it stops Jetty (which would cut them off). */
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
 
@@ -256,7 +256,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
         metrics.promptTokens.addAndGet(promptTokens);
         Job job = scheduler.submit(request, request.stream());
-        return request.stream() ? new EventStream(ex, job, responses, tokenText).run() : await(ex, job);
+        return request.stream() ? new EventStream(ex, job, responses).run() : await(ex, job);
     }
 
     /** Waits for a whole response, checking every so often that the client is still there to get it. */

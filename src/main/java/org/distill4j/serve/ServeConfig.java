@@ -17,8 +17,8 @@ public record ServeConfig(String host, int port, String apiKey, String modelName
     /**
      * What a client may hold of the server.
      *
-     * @param headerTimeoutMs time from a request's first byte (or a new connection) to its complete headers;
-     *                        then the connection is closed (no response is possible)
+     * @param headerTimeoutMs time from a request's first byte to its complete headers; then the connection is
+     *                        closed (no response is possible)
      * @param bodyTimeoutMs   time to receive a request's body once its headers are in; then 408
      * @param idleTimeoutMs   a connection with no traffic is closed after this long
      * @param maxConnections  connections open at once; beyond, new ones wait in the listen backlog

@@ -9,6 +9,7 @@ public final class ServerStats {
     private final AtomicLong generationRequests = new AtomicLong();
     private final AtomicLong decodingSteps = new AtomicLong();
     private final AtomicLong decodedRows = new AtomicLong();
+    private final AtomicLong cacheRebuilds = new AtomicLong();
     private final AtomicLong scoringBatches = new AtomicLong();
     private final AtomicLong cancelledRequests = new AtomicLong();
     private final AtomicLong clientErrors = new AtomicLong();
@@ -18,9 +19,10 @@ public final class ServerStats {
         generationRequests.incrementAndGet();
     }
 
-    void step(int rows) {
+    void step(int rows, long rebuildsSoFar) {
         decodingSteps.incrementAndGet();
         decodedRows.addAndGet(rows);
+        cacheRebuilds.set(rebuildsSoFar);
     }
 
     void cancelled() {
@@ -63,6 +65,11 @@ public final class ServerStats {
         return cancelledRequests.get();
     }
 
+    /** Times the running batch's KV cache was rebuilt (every row prefilled again); few when rows join in place. */
+    public long cacheRebuilds() {
+        return cacheRebuilds.get();
+    }
+
     public long clientErrors() {
         return clientErrors.get();
     }
@@ -76,6 +83,7 @@ public final class ServerStats {
         o.put("generation_requests", generationRequests.get());
         o.put("decoding_steps", decodingSteps.get());
         o.put("decoded_rows", decodedRows.get());
+        o.put("cache_rebuilds", cacheRebuilds.get());
         o.put("scoring_batches", scoringBatches.get());
         o.put("cancelled_requests", cancelledRequests.get());
         o.put("client_errors", clientErrors.get());

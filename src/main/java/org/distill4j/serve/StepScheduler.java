@@ -199,7 +199,7 @@ final class StepScheduler implements AutoCloseable {
         List<StepDecoder.Token> tokens = decoder.step(decoding);
         metrics.steps.incrementAndGet();
         metrics.generationTokens.addAndGet(rows.size());
-        stats.step(rows.size());
+        stats.step(rows.size(), decoder.rebuilds());
         long now = System.nanoTime();
         for (int i = 0; i < rows.size(); i++) {
             Job.Row r = rows.get(i);

@@ -13,13 +13,11 @@ import org.distill4j.util.Json;
  * has the {@code finish_reason}. Log-probs come per chunk, for the chunk's one token.
  */
 final class StreamChunks {
-    private final TokenText tokens;
     private final GenerationRequest request;
     private final ObjectNode header;
     private final boolean[] announced;
 
-    StreamChunks(ResponseBuilder responses, TokenText tokens, GenerationRequest request) {
-        this.tokens = tokens;
+    StreamChunks(ResponseBuilder responses, GenerationRequest request) {
         this.request = request;
         this.header = responses.header(request.chat() ? "chatcmpl-" : "cmpl-",
                 request.chat() ? "chat.completion.chunk" : "text_completion");
@@ -56,7 +54,7 @@ final class StreamChunks {
                 ArrayNode alternatives = e.putArray("top_logprobs");
                 TopLogprobs t = d.top();
                 for (int m = 0; t != null && m < t.size(); m++) {
-                    ResponseBuilder.tokenEntry(alternatives.addObject(), tokens.of(t.ids()[m]), t.ids()[m], t.logprobs()[m]);
+                    ResponseBuilder.tokenEntry(alternatives.addObject(), d.topTexts()[m], t.ids()[m], t.logprobs()[m]);
                 }
             }
         } else {
@@ -94,7 +92,7 @@ final class StreamChunks {
         ArrayNode values = lp.putArray("top_token_logprobs").addArray();
         TopLogprobs t = d.top();
         for (int m = 0; t != null && m < t.size(); m++) {
-            String text = tokens.of(t.ids()[m]);
+            String text = d.topTexts()[m];
             if (!byText.has(text)) { // two ids with one text: keep the likelier (listed first), as non-streamed
                 byText.put(text, t.logprobs()[m]);
             }

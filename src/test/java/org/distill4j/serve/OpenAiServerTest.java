@@ -144,6 +144,7 @@ class OpenAiServerTest {
         assertThat(Http.get(root("/health")).status()).isEqualTo(200);
         JsonNode stats = Http.get(root("/stats")).json();
         assertThat(stats.has("decoding_steps")).isTrue();
+        assertThat(stats.has("cache_rebuilds")).isTrue();
     }
 
     private static List<String> texts(JsonNode r) {

@@ -80,14 +80,24 @@ class StreamingTest {
             StringBuilder text = new StringBuilder();
             List<Long> ids = new ArrayList<>();
             List<Double> logprobs = new ArrayList<>();
+            List<JsonNode> pieces = new ArrayList<>();
+            List<JsonNode> tops = new ArrayList<>();
             for (JsonNode c : got) {
                 text.append(c.get("text").asText());
+                pieces.add(c.get("logprobs").get("tokens").get(0));
+                tops.add(c.get("logprobs").get("top_logprobs").get(0));
                 assertThat(c.get("logprobs").get("tokens")).hasSize(1);
                 assertThat(c.get("logprobs").get("top_token_ids").get(0)).hasSize(2);
                 ids.add(c.get("logprobs").get("token_ids").get(0).asLong());
                 logprobs.add(c.get("logprobs").get("token_logprobs").get(0).asDouble());
             }
             assertThat(text.toString()).isEqualTo(want.get("text").asText());
+            // token texts and top_logprobs keys are decoded in context, as in the whole response
+            assertThat(pieces).containsExactlyElementsOf(want.get("logprobs").get("tokens"));
+            for (int i = 0; i < tops.size(); i++) {
+                assertThat(tops.get(i).properties()).extracting(java.util.Map.Entry::getKey).containsExactlyElementsOf(
+                        want.get("logprobs").get("top_logprobs").get(i).properties().stream().map(java.util.Map.Entry::getKey).toList());
+            }
             List<Long> wantIds = new ArrayList<>();
             want.get("logprobs").get("token_ids").forEach(t -> wantIds.add(t.asLong()));
             assertThat(ids).isEqualTo(wantIds);
@@ -120,7 +130,13 @@ class StreamingTest {
             for (JsonNode c : got.subList(1, got.size())) {
                 content.append(c.get("delta").get("content").asText());
                 assertThat(c.get("logprobs").get("content")).hasSize(1);
-                assertThat(c.get("logprobs").get("content").get(0).get("top_logprobs")).hasSize(2);
+                JsonNode entry = c.get("logprobs").get("content").get(0);
+                JsonNode wantEntry = want.get("logprobs").get("content").get(tokens);
+                assertThat(entry.get("token")).isEqualTo(wantEntry.get("token"));
+                assertThat(entry.get("top_logprobs")).hasSize(2);
+                for (int m = 0; m < 2; m++) {
+                    assertThat(entry.get("top_logprobs").get(m).get("token")).isEqualTo(wantEntry.get("top_logprobs").get(m).get("token"));
+                }
                 tokens++;
             }
             assertThat(content.toString()).isEqualTo(want.get("message").get("content").asText());
