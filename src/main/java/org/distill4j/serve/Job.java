@@ -16,9 +16,12 @@ import org.distill4j.lm.Tokenizer;
  * thread may {@link #cancel} it at any time; the scheduler drops its rows before its next step.
  */
 final class Job {
-    /** What one decoding step produced for one row of a streaming request. */
-    record Delta(int index, long token, float logprob, TopLogprobs top, String piece, int offset, String text,
-                 Sample.Finish finish) {}
+    /**
+     * What one decoding step produced for one row of a streaming request; {@code topTexts} are the texts of
+     * {@code top}'s ids at this token's position (so the chosen token's {@code piece} is among them).
+     */
+    record Delta(int index, long token, float logprob, TopLogprobs top, String[] topTexts, String piece, int offset,
+                 String text, Sample.Finish finish) {}
 
     /** A (prompt, sample) row: the decoder's row plus what the response needs. */
     final class Row {
@@ -105,8 +108,10 @@ final class Job {
         }
         SamplingKey key = request.key();
         long[] generated = row.decoding.generated();
+        long[] prompt = request.promptIds().get(row.index / request.n());
         boolean needText = stream || !key.stop().isEmpty();
-        String text = needText ? tokenizer.decode(generated) : null;
+        // decoded after the prompt: alone, a SentencePiece decoder drops the first token's space
+        String text = needText ? tokenizer.decodeAfter(prompt, generated) : null;
         int cut = text == null ? -1 : stopIndex(text, key.stop());
         if (key.eosIds().contains((int) token.id())) {
             row.finish = Sample.Finish.EOS;
@@ -116,7 +121,7 @@ final class Job {
             row.finish = Sample.Finish.LENGTH;
         }
         if (row.finish != null) {
-            String all = text != null ? text : tokenizer.decode(generated);
+            String all = text != null ? text : tokenizer.decodeAfter(prompt, generated);
             row.finalText = cut >= 0 ? all.substring(0, cut) : all;
             unfinished--;
         }
@@ -125,21 +130,24 @@ final class Job {
             String delta = visible.length() > row.emitted ? visible.substring(row.emitted) : "";
             row.emitted = Math.max(row.emitted, visible.length());
             String piece = null;
+            String[] topTexts = null;
             int offset = row.offset;
             if (request.logprobs() != null) {
                 // the token's text in the context of the tokens before it, as the non-streaming log-probs have it
-                long[] prompt = request.promptIds().get(row.index / request.n());
                 long[] window = new long[Math.min(prompt.length + generated.length, 5)];
                 for (int i = window.length - 1, at = prompt.length + generated.length - 1; i >= 0; i--, at--) {
                     window[i] = at >= prompt.length ? generated[at - prompt.length] : prompt[at];
                 }
                 piece = tokenText.pieces(window, window.length - 1)[0];
+                if (token.top() != null) {
+                    topTexts = tokenText.at(window, window.length - 1, token.top().ids(), token.top().size());
+                }
                 if (row.offset == 0 && generated.length == 1) {
                     offset = request.promptTexts().get(row.index / request.n()).length();
                 }
                 row.offset = offset + piece.length();
             }
-            deltas.add(new Delta(row.index, token.id(), token.logprob(), token.top(), piece, offset, delta, row.finish));
+            deltas.add(new Delta(row.index, token.id(), token.logprob(), token.top(), topTexts, piece, offset, delta, row.finish));
         }
     }
 

@@ -56,7 +56,7 @@ final class StreamChunks {
                 ArrayNode alternatives = e.putArray("top_logprobs");
                 TopLogprobs t = d.top();
                 for (int m = 0; t != null && m < t.size(); m++) {
-                    ResponseBuilder.tokenEntry(alternatives.addObject(), tokens.of(t.ids()[m]), t.ids()[m], t.logprobs()[m]);
+                    ResponseBuilder.tokenEntry(alternatives.addObject(), d.topTexts()[m], t.ids()[m], t.logprobs()[m]);
                 }
             }
         } else {
@@ -94,7 +94,7 @@ final class StreamChunks {
         ArrayNode values = lp.putArray("top_token_logprobs").addArray();
         TopLogprobs t = d.top();
         for (int m = 0; t != null && m < t.size(); m++) {
-            String text = tokens.of(t.ids()[m]);
+            String text = d.topTexts()[m];
             if (!byText.has(text)) { // two ids with one text: keep the likelier (listed first), as non-streamed
                 byText.put(text, t.logprobs()[m]);
             }
