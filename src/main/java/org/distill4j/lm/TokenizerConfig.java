@@ -78,9 +78,11 @@ public record TokenizerConfig(String chatTemplate, Map<String, String> specialTo
         boolean copied = false;
         for (String name : new String[] {FILE, TEMPLATE_FILE}) {
             Path from = source.resolve(name);
-            if (Files.isRegularFile(from) && !from.equals(dir.toAbsolutePath().resolve(name))) {
-                byte[] bytes = Files.readAllBytes(from);
-                AtomicFiles.write(dir.resolve(name), out -> out.write(bytes));
+            if (Files.isRegularFile(from)) {
+                if (!from.equals(dir.toAbsolutePath().resolve(name))) { // saved where it was loaded from: already there
+                    byte[] bytes = Files.readAllBytes(from);
+                    AtomicFiles.write(dir.resolve(name), out -> out.write(bytes));
+                }
                 copied = true;
             }
         }

@@ -108,8 +108,10 @@ final class Job {
         }
         SamplingKey key = request.key();
         long[] generated = row.decoding.generated();
+        long[] prompt = request.promptIds().get(row.index / request.n());
         boolean needText = stream || !key.stop().isEmpty();
-        String text = needText ? tokenizer.decode(generated) : null;
+        // decoded after the prompt: alone, a SentencePiece decoder drops the first token's space
+        String text = needText ? tokenizer.decodeAfter(prompt, generated) : null;
         int cut = text == null ? -1 : stopIndex(text, key.stop());
         if (key.eosIds().contains((int) token.id())) {
             row.finish = Sample.Finish.EOS;
@@ -119,7 +121,7 @@ final class Job {
             row.finish = Sample.Finish.LENGTH;
         }
         if (row.finish != null) {
-            String all = text != null ? text : tokenizer.decode(generated);
+            String all = text != null ? text : tokenizer.decodeAfter(prompt, generated);
             row.finalText = cut >= 0 ? all.substring(0, cut) : all;
             unfinished--;
         }
@@ -132,7 +134,6 @@ final class Job {
             int offset = row.offset;
             if (request.logprobs() != null) {
                 // the token and its alternatives decoded after the tokens before it, as in a whole response
-                long[] prompt = request.promptIds().get(row.index / request.n());
                 int length = prompt.length + generated.length;
                 long[] window = new long[Math.min(length, CONTEXT + 1)];
                 for (int i = window.length - 1, at = length - 1; i >= 0; i--, at--) {

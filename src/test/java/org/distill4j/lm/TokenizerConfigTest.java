@@ -59,6 +59,16 @@ class TokenizerConfigTest {
         assertThat(TokenizerConfig.read(out).chatTemplate()).isEqualTo(template);
     }
 
+    @Test
+    void savingWhereTheTokenizerLivesKeepsItsConfig() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("inplace"));
+        WordLevelTokenizer.write(dir.resolve("tokenizer.json"), List.of("a"));
+        Json.write(dir.resolve(TokenizerConfig.FILE), Json.object().put("chat_template", "{{ messages[0].content }}"));
+        ModelConfig config = ModelConfig.llama(5, 8, 16, 1, 2, 1, 64, true, 1, 2, 0);
+        TokenizerConfig.writeFor(dir, dir.resolve("tokenizer.json"), config);
+        assertThat(TokenizerConfig.read(dir).chatTemplate()).isEqualTo("{{ messages[0].content }}");
+    }
+
     private static Path export(String name, Path tokenizer, ModelConfig config) throws Exception {
         Path dir = Files.createDirectories(EXPORT.resolve(name));
         Files.copy(tokenizer, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
