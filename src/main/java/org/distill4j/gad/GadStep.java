@@ -107,6 +107,11 @@ public final class GadStep implements TrainingStep {
         return this;
     }
 
+    /** The discriminator's side of a step, over the generator's manager. */
+    private DiscriminatorPass rewards() {
+        return new DiscriminatorPass(discriminator, generator.manager(), cfg);
+    }
+
     @Override
     public void start() {
         AdamWConfig adam = AdamWConfig.DEFAULT.withWeightDecay(0);
@@ -167,7 +172,7 @@ public final class GadStep implements TrainingStep {
         float[][] rewards = null;
         if (phase.trainDiscriminator()) {
             discriminator.setTrainable(true);
-            rewards = discriminatorUpdate(batch, samples, v);
+            rewards = rewards().train(batch, samples, v);
             float norm = GradientClipping.clipByGlobalNorm(discriminator.parameters(), cfg.discriminatorClip());
             v.put("d_grad_norm", (double) norm);
             if (Float.isFinite(norm) && Double.isFinite(v.get("d_loss"))) {
@@ -179,7 +184,7 @@ public final class GadStep implements TrainingStep {
             dOpt.zeroGradients();
             discriminator.setTrainable(false);
         } else if (phase.generator() == Phase.GeneratorUpdate.POLICY_GRADIENT) {
-            rewards = scoreOnly(batch, samples, v);
+            rewards = rewards().score(batch, samples, v);
         }
         if (phase.generator() != Phase.GeneratorUpdate.NONE) {
             generator.setTrainable(true);
@@ -233,114 +238,6 @@ public final class GadStep implements TrainingStep {
         return out;
     }
 
-    /** Micro-batches of prompt indices [from, to). */
-    private List<int[]> chunks(int n) {
-        List<int[]> out = new ArrayList<>();
-        for (int s = 0; s < n; s += cfg.microPrompts()) {
-            out.add(new int[] {s, Math.min(n, s + cfg.microPrompts())});
-        }
-        return out;
-    }
-
-    /**
-     * Scores the teacher response and the N samples of every prompt in one forward pass per
-     * micro-batch, backpropagates the Bradley–Terry loss, and returns the samples' scores (the rewards,
-     * from the weights before this update).
-     */
-    private float[][] discriminatorUpdate(List<Example> batch, long[][][] samples, Map<String, Double> v) {
-        int n = cfg.samples();
-        float[][] rewards = new float[batch.size()][];
-        double loss = 0;
-        double acc = 0;
-        double teacherScore = 0;
-        for (int[] c : chunks(batch.size())) {
-            int size = c[1] - c[0];
-            try (NDManager m = generator.manager().newSubManager();
-                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray scores = scoreRows(m, batch, samples, c);
-                NDArray teacher = scores.get("0:" + size);
-                NDArray student = scores.get(size + ":").reshape(size, n);
-                NDArray l = BradleyTerry.loss(teacher, student);
-                gc.backward(Scalars.mul(l, (double) size / batch.size()));
-                loss += l.getFloat() * size;
-                acc += BradleyTerry.accuracy(teacher, student) * size;
-                float[] t = teacher.toFloatArray();
-                float[] s = student.toFloatArray();
-                for (int i = 0; i < size; i++) {
-                    rewards[c[0] + i] = java.util.Arrays.copyOfRange(s, i * n, (i + 1) * n);
-                    teacherScore += t[i];
-                }
-            }
-        }
-        v.put("d_loss", loss / batch.size());
-        v.put("d_acc", acc / batch.size());
-        v.put("teacher_score", teacherScore / batch.size());
-        putRewardStats(rewards, v);
-        return rewards;
-    }
-
-    /** Rewards from a frozen discriminator (no gradient). */
-    private float[][] scoreOnly(List<Example> batch, long[][][] samples, Map<String, Double> v) {
-        int n = cfg.samples();
-        float[][] rewards = new float[batch.size()][];
-        double acc = 0;
-        for (int[] c : chunks(batch.size())) {
-            int size = c[1] - c[0];
-            try (NDManager m = generator.manager().newSubManager()) {
-                NDArray scores = scoreRows(m, batch, samples, c);
-                NDArray teacher = scores.get("0:" + size);
-                NDArray student = scores.get(size + ":").reshape(size, n);
-                acc += BradleyTerry.accuracy(teacher, student) * size;
-                float[] s = student.toFloatArray();
-                for (int i = 0; i < size; i++) {
-                    rewards[c[0] + i] = java.util.Arrays.copyOfRange(s, i * n, (i + 1) * n);
-                }
-            }
-        }
-        v.put("d_acc", acc / batch.size());
-        putRewardStats(rewards, v);
-        return rewards;
-    }
-
-    /** Discriminator scores of the chunk's teacher responses, then of its samples (prompt-major). */
-    private NDArray scoreRows(NDManager m, List<Example> batch, long[][][] samples, int[] c) {
-        List<long[]> prompts = new ArrayList<>();
-        List<long[]> responses = new ArrayList<>();
-        for (int i = c[0]; i < c[1]; i++) {
-            prompts.add(batch.get(i).prompt());
-            responses.add(batch.get(i).response());
-        }
-        for (int i = c[0]; i < c[1]; i++) {
-            for (long[] y : samples[i]) {
-                prompts.add(batch.get(i).prompt());
-                responses.add(y);
-            }
-        }
-        return discriminator.scores(m, prompts, responses);
-    }
-
-    private static void putRewardStats(float[][] rewards, Map<String, Double> v) {
-        double sum = 0;
-        double groupStd = 0;
-        int count = 0;
-        for (float[] g : rewards) {
-            double mean = 0;
-            for (float r : g) {
-                mean += r;
-            }
-            mean /= g.length;
-            double ss = 0;
-            for (float r : g) {
-                ss += (r - mean) * (r - mean);
-                sum += r;
-                count++;
-            }
-            groupStd += g.length > 1 ? Math.sqrt(ss / (g.length - 1)) : 0;
-        }
-        v.put("reward_mean", sum / count);
-        v.put("reward_group_std", groupStd / rewards.length);
-    }
-
     /** SeqKD / warmup: token-mean cross-entropy on the teacher responses of the step. */
     private double crossEntropyUpdate(List<Example> batch, Map<String, Double> v) {
         long tokens = 0;
@@ -348,7 +245,7 @@ public final class GadStep implements TrainingStep {
             tokens += e.response().length;
         }
         double loss = 0;
-        for (int[] c : chunks(batch.size())) {
+        for (int[] c : cfg.microBatches(batch.size())) {
             List<long[]> prompts = new ArrayList<>();
             List<long[]> responses = new ArrayList<>();
             for (int i = c[0]; i < c[1]; i++) {
@@ -383,7 +280,7 @@ public final class GadStep implements TrainingStep {
         double kl = 0;
         double clipped = 0;
         int n = cfg.samples();
-        for (int[] c : chunks(batch.size())) {
+        for (int[] c : cfg.microBatches(batch.size())) {
             List<long[]> prompts = new ArrayList<>();
             List<long[]> responses = new ArrayList<>();
             float[] a = new float[(c[1] - c[0]) * n];
