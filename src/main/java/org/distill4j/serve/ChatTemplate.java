@@ -19,9 +19,14 @@ public sealed interface ChatTemplate {
     }
 
     default String render(List<ChatMessage> messages) {
+        return render(messages, java.util.Map.of());
+    }
+
+    /** As above, with the request's {@code chat_template_kwargs} for a template that reads them (Qwen3's enable_thinking). */
+    default String render(List<ChatMessage> messages, java.util.Map<String, ?> kwargs) {
         List<ChatFormat.Message> turns = messages.stream().map(m -> new ChatFormat.Message(m.role(), m.content())).toList();
         try {
-            return format().render(turns, true);
+            return format().render(turns, true, kwargs);
         } catch (JinjaChatTemplate.TemplateException e) {
             throw ApiError.invalid("messages", "invalid_value", "the model's chat template refuses these messages: " + e.getMessage());
         }

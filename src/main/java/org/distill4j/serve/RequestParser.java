@@ -83,7 +83,7 @@ final class RequestParser {
         f.refuseUnlessNeutral("tool_choice", v -> v.isTextual() && v.asText().equals("none"), "tool calls are not implemented");
         f.refuseUnlessNeutral("response_format", v -> v.path("type").asText().equals("text"), "only {\"type\": \"text\"} is supported");
         List<ChatMessage> messages = readMessages(f);
-        String text = template.render(messages);
+        String text = template.render(messages, templateKwargs(f));
         long[] prompt = tokenizer.encode(text, template.addSpecialTokens());
         if (prompt.length == 0) {
             throw ApiError.invalid("messages", "invalid_value", "the rendered chat prompt has no tokens");
@@ -213,6 +213,18 @@ final class RequestParser {
         }
         texts.add(tokenizer.decode(out, false));
         ids.add(out);
+    }
+
+    /** {@code chat_template_kwargs} (vLLM's name): keyword arguments the checkpoint's template reads, e.g. enable_thinking. */
+    private static java.util.Map<String, Object> templateKwargs(RequestFields f) {
+        JsonNode kw = f.get("chat_template_kwargs");
+        if (kw == null || kw.isNull()) {
+            return java.util.Map.of();
+        }
+        if (!kw.isObject()) {
+            throw RequestFields.wrongType("chat_template_kwargs", "an object", kw);
+        }
+        return org.distill4j.util.Json.MAPPER.convertValue(kw, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});
     }
 
     private List<ChatMessage> readMessages(RequestFields f) {

@@ -51,6 +51,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void aRequestsTemplateKeywordArgumentsReachTheTemplate() throws Exception {
+        String thinking = "{% for m in messages %}{{ m['content'] }}{% endfor %}{% if add_generation_prompt %}>"
+                + "{% if enable_thinking is defined and enable_thinking is false %}<think></think>{% endif %}{% endif %}";
+        ChatTemplate t = ChatTemplate.forCheckpoint(checkpointWithTemplate(thinking), "auto").template();
+        List<ChatMessage> hi = List.of(new ChatMessage("user", "Hi"));
+        assertThat(t.render(hi)).isEqualTo("Hi>");
+        assertThat(t.render(hi, java.util.Map.of("enable_thinking", false))).isEqualTo("Hi><think></think>");
+        assertThat(t.render(hi, java.util.Map.of("enable_thinking", true))).isEqualTo("Hi>");
+    }
+
+    @Test
     void aConversationTheTemplateRefusesIsTheClientsError() throws Exception {
         String strict = "{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}"
                 + "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
