@@ -38,7 +38,7 @@ public final class KdBench {
             }
             ChunkedHeadLoss loss = new ChunkedHeadLoss(new DistillationLoss(new ForwardKl(), 1.0), ChunkedHeadLoss.rowsFor(vocab));
             // as `kd --source offline` runs it: the teacher's next forward pass on its own thread (TeacherPipeline)
-            java.util.Optional<TeacherPipeline> pipeline = TeacherPipeline.open(parent);
+            java.util.Optional<TeacherPipeline> pipeline = TeacherPipeline.open();
             try {
                 Function<NDManager, NDArray> teacherForward = m -> teacher.hidden(m.create(ids, new Shape(b, t)), null, null, null).reshape(b * t, -1);
                 long t0 = 0;

@@ -62,8 +62,8 @@ public final class TopKError {
         for (int s = 0; s < examples.size(); s += batch, batches++) {
             List<Example> b = examples.subList(s, Math.min(examples.size(), s + batch));
             try (NDManager m = student.manager().newSubManager()) {
-                LanguageModel.ResponseLogits t = LanguageModel.responseLogits(teacher, m, b);
-                LanguageModel.ResponseLogits q = LanguageModel.responseLogits(student, m, b);
+                LanguageModel.ResponseLogits t = LanguageModel.responseLogits(teacher, m, Example.prompts(b), Example.responses(b));
+                LanguageModel.ResponseLogits q = LanguageModel.responseLogits(student, m, Example.prompts(b), Example.responses(b));
                 NDArray teacherLogits = slice(t.logits(), vocab).stopGradient();
                 NDArray studentLogits = slice(q.logits(), vocab).stopGradient();
                 NDArray mask = q.mask();

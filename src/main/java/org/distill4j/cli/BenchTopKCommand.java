@@ -43,7 +43,7 @@ final class BenchTopKCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "0.1", description = "Skew α. Default: ${DEFAULT-VALUE}.")
     double alpha;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss-temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
     double temperature;
 
     @Option(names = "--limit", defaultValue = "256", description = "Examples used (the first N). Default: ${DEFAULT-VALUE}.")

@@ -8,12 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.distill4j.data.Conversation;
 import org.distill4j.gad.TeacherResponses;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.teacher.LocalTeacher;
-import org.distill4j.teacher.OpenAiTeacher;
-import org.distill4j.teacher.TeacherSettings;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.EndpointSettings;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 import picocli.CommandLine.Option;
@@ -54,11 +55,11 @@ public final class BlackBoxTeacherOptions {
     @Option(names = "--teacher-concurrency", defaultValue = "8", description = "Requests in flight to the endpoint. Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
-    /** Prompt texts of a JSONL file of {@code {"prompt": ...}} rows. */
+    /** Prompts of a JSONL file of {@code {"prompt": ...}} or {@code {"messages": [...]}} rows, by key. */
     static List<String> prompts(Path file) {
         List<String> out = new ArrayList<>();
         for (Jsonl.Line l : Jsonl.read(file)) {
-            out.add(l.text(file, "prompt"));
+            out.add(Conversation.promptKey(l, file));
         }
         if (out.isEmpty()) {
             throw new UserError(file + ": no prompts");
@@ -99,15 +100,18 @@ public final class BlackBoxTeacherOptions {
             if (model == null) {
                 throw new UserError("--teacher-endpoint needs --teacher-model");
             }
-            TeacherSettings settings;
+            if (!chat && prompts.stream().anyMatch(p -> Conversation.fromKey(p) != null)) {
+                throw new UserError("the prompts hold conversations (\"messages\"): ask --teacher-endpoint with --teacher-chat");
+            }
+            EndpointSettings settings;
             try {
-                settings = TeacherSettings.of(uri(), model).withChat(chat).withApiKey(apiKey())
+                settings = EndpointSettings.of(uri(), model).withChat(chat).withApiKey(apiKey())
                         .withSampling(temperature, maxTokens).withConcurrency(concurrency, 0);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
             // the journal is the endpoint's cache: a rerun asks only for what it lacks (failed requests included)
-            try (OpenAiTeacher t = new OpenAiTeacher(settings)) {
+            try (OpenAiClient t = new OpenAiClient(settings)) {
                 return TeacherResponses.collect(t, prompts, samples, cache.resolveSibling(cache.getFileName() + ".journal"), log);
             }
         }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.distill4j.train.RunSettings;
 import org.distill4j.util.AtomicFiles;
 import org.distill4j.util.UserError;
 import picocli.CommandLine;
@@ -91,14 +92,18 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     /** Rejects keys that are not flags of the verb being run. */
     void validate(CommandSpec spec) {
         for (String key : values.keySet()) {
+            String hint = RenamedFlags.hint(spec.qualifiedName().replaceFirst("^distill ", ""), key);
+            if (hint != null) {
+                throw new UserError(file + ": " + hint);
+            }
             if (spec.findOption("--" + key) == null || key.equals("config")) {
                 throw new UserError(file + ": '" + key + "' is not a flag of '" + spec.qualifiedName() + "'");
             }
         }
     }
 
-    /** Writes every option value of {@code spec} as YAML (the resolved configuration of a run). */
-    static void writeResolved(CommandSpec spec, Path target) {
+    /** Every option value of {@code spec} by long name (the resolved configuration of a run). */
+    private static Map<String, Object> resolved(CommandSpec spec) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (OptionSpec o : spec.options()) {
             String name = o.longestName().replaceFirst("^--", "");
@@ -108,8 +113,47 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
             Object v = o.getValue();
             out.put(name, v == null ? null : v instanceof Path p ? p.toString() : v instanceof List<?> l ? l.stream().map(String::valueOf).toList() : v);
         }
+        return out;
+    }
+
+    /** Flags that change nothing a run computes or writes, so a resume may change them. */
+    private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of("resume", "verbose");
+
+    /**
+     * The run's settings as a resume compares them: every flag's value (paths made absolute, so that a resume
+     * from another directory is judged by the files it names) except --resume and --verbose.
+     */
+    static RunSettings settings(CommandSpec spec) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (OptionSpec o : spec.options()) {
+            String name = o.longestName().replaceFirst("^--", "");
+            if (o.usageHelp() || o.versionHelp() || name.equals("config") || NOT_SETTINGS.contains(name) || o.getValue() == null) {
+                continue;
+            }
+            Object v = o.getValue();
+            values.put(name, v instanceof Path p ? p.toAbsolutePath().normalize().toString()
+                    : v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(v));
+        }
+        return new RunSettings(values);
+    }
+
+    /**
+     * The settings of a training verb, checked against the checkpoint in {@code out} when resuming (before the run
+     * writes anything), then its config.yaml written.
+     */
+    static RunSettings startRun(CommandSpec spec, Path out, boolean resume) {
+        RunSettings settings = settings(spec);
+        if (resume) {
+            settings.checkResume(out);
+        }
+        writeResolved(spec, out.resolve("config.yaml"));
+        return settings;
+    }
+
+    /** Writes every option value of {@code spec} as YAML (the resolved configuration of a run). */
+    static void writeResolved(CommandSpec spec, Path target) {
         try {
-            String yaml = YAML.writeValueAsString(out);
+            String yaml = YAML.writeValueAsString(resolved(spec));
             AtomicFiles.writeString(target, yaml);
         } catch (IOException e) {
             throw new UserError(target + ": cannot write: " + e.getMessage(), e);

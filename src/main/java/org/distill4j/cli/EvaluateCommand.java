@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.distill4j.eval.JudgeReport;
 import org.distill4j.eval.LlmJudge;
 import org.distill4j.eval.TextOverlap;
-import org.distill4j.teacher.RetryPolicy;
-import org.distill4j.teacher.TeacherSettings;
+import org.distill4j.openai.RetryPolicy;
+import org.distill4j.openai.EndpointSettings;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.Progress;
@@ -105,7 +105,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (reasks < 0) {
             throw new UserError("--judge-reasks must be >= 0, got " + reasks);
         }
-        TeacherSettings settings = judging ? judgeSettings() : null; // a missing key fails before any work
+        EndpointSettings settings = judging ? judgeSettings() : null; // a missing key fails before any work
         PrintWriter err = spec.commandLine().getErr();
         Map<String, String> referenceByPrompt = references == null ? Map.of() : readReferences(err);
         List<Jsonl.Line> lines = Jsonl.read(responses);
@@ -188,14 +188,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         return byPrompt;
     }
 
-    private TeacherSettings judgeSettings() {
+    private EndpointSettings judgeSettings() {
         if (timeoutSeconds <= 0) {
             throw new UserError("--judge-timeout must be > 0 seconds");
         }
         try {
             RetryPolicy retry = new RetryPolicy(maxAttempts, RetryPolicy.DEFAULT.initialBackoff(),
                     RetryPolicy.DEFAULT.maxBackoff(), RetryPolicy.DEFAULT.maxRetryAfter());
-            return TeacherSettings.of(endpointUri(), judgeModel)
+            return EndpointSettings.of(endpointUri(), judgeModel)
                     .withApiKey(apiKey())
                     .withSampling(0.0, maxTokens)
                     .withConcurrency(concurrency, maxRequestsPerMinute)
@@ -205,7 +205,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
-    private JudgeReport judge(TeacherSettings settings, List<Example> examples) {
+    private JudgeReport judge(EndpointSettings settings, List<Example> examples) {
         List<LlmJudge.Item> items = new ArrayList<>(examples.size());
         for (Example e : examples) {
             items.add(new LlmJudge.Item(e.prompt(), e.response(), e.reference()));

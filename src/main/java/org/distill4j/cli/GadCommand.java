@@ -25,10 +25,11 @@ public final class GadCommand implements Callable<Integer> {
     @Option(names = "--method", defaultValue = "gad", description = "gad or frozen-d. Default: ${DEFAULT-VALUE}.")
     String method;
 
-    @Option(names = "--steps", defaultValue = "200", description = "GRPO steps after the warmup. Default: ${DEFAULT-VALUE}.")
-    long steps;
+    @Option(names = "--max-steps", defaultValue = "250", description = "Optimizer steps in all, the warmup's included. Default: ${DEFAULT-VALUE}.")
+    long maxSteps;
 
-    @Option(names = "--warmup-steps", defaultValue = "50", description = "Warmup steps (SeqKD steps of frozen-d). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--gad-warmup-steps", defaultValue = "50",
+            description = "Steps of GAD's warmup phase (generator SeqKD, discriminator Bradley-Terry; SeqKD steps of frozen-d). Default: ${DEFAULT-VALUE}.")
     long warmup;
 
     @Option(names = "--d-alone-steps", defaultValue = "10", description = "gad: first warmup steps that train the discriminator only. Default: ${DEFAULT-VALUE}.")
@@ -41,7 +42,7 @@ public final class GadCommand implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "8", description = "Student samples per prompt (N). Default: ${DEFAULT-VALUE}.")
     int samples;
 
-    @Option(names = "--temperature", defaultValue = "0.8", description = "Rollout temperature. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature of the rollouts. Default: ${DEFAULT-VALUE}.")
     double temperature;
 
     @Option(names = "--d-lr", defaultValue = "1e-5", description = "Discriminator learning rate. Default: ${DEFAULT-VALUE}.")
@@ -67,8 +68,11 @@ public final class GadCommand implements Callable<Integer> {
         if (m == GadMethod.SEQKD) {
             throw new org.distill4j.util.UserError("--method seqkd: use the seqkd verb");
         }
-        var cfg = run.config(m, warmup, dAlone, steps, dSteps,
+        if (maxSteps <= warmup) {
+            throw new org.distill4j.util.UserError("--max-steps " + maxSteps + " leaves no step after --gad-warmup-steps " + warmup);
+        }
+        var cfg = run.config(m, warmup, dAlone, maxSteps - warmup, dSteps,
                 new GadOptions.Game(samples, temperature, dLr, dMaxGradNorm, clip, klCoef));
-        return run.run(cfg, spec.commandLine().getErr(), spec.commandLine().getOut());
+        return run.run(cfg, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
     }
 }

@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.distill4j.data.Conversation;
 import org.distill4j.gad.GadConfig;
 import org.distill4j.gad.GadEvaluation;
 import org.distill4j.gad.GadMethod;
 import org.distill4j.gad.GadRun;
+import org.distill4j.train.RunSettings;
 import org.distill4j.gad.PolicyLoss;
 import org.distill4j.gad.TeacherResponses;
 import org.distill4j.generate.SamplingParams;
@@ -104,12 +106,13 @@ public final class GadOptions {
     }
 
     /** Collects the teacher's text, then trains; prints where the student is. */
-    int run(GadConfig cfg, PrintWriter err, PrintWriter outWriter) {
+    int run(GadConfig cfg, picocli.CommandLine.Model.CommandSpec spec, PrintWriter err, PrintWriter outWriter) {
         SftCommand.prepareOut(out);
+        RunSettings settings = ConfigFile.startRun(spec, out, resume);
         List<String> train = BlackBoxTeacherOptions.prompts(prompts);
         TeacherResponses responses = teacher.responses(train, out.resolve("teacher-responses.jsonl"), err);
         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation = valPrompts == null ? null : evaluation(err);
-        GadRun.run(student, cfg, responses, train, evaluation, out, resume, err);
+        GadRun.run(student, cfg, responses, train, evaluation, out, resume, settings, err);
         outWriter.println("student: " + out.toAbsolutePath() + (cfg.anyDiscriminator()
                 ? "  discriminator: " + out.resolve("discriminator").toAbsolutePath() : "")
                 + "  metrics: " + out.resolve("metrics.jsonl").toAbsolutePath());
@@ -121,7 +124,7 @@ public final class GadOptions {
         List<String> texts = new ArrayList<>();
         List<String> given = new ArrayList<>();
         for (Jsonl.Line l : Jsonl.read(valPrompts)) {
-            texts.add(l.text(valPrompts, "prompt"));
+            texts.add(Conversation.promptKey(l, valPrompts));
             given.add(l.value().path("reference").isTextual() ? l.value().get("reference").asText() : null);
         }
         if (texts.isEmpty()) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.distill4j.data.PromptTemplate;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.LanguageModel;
@@ -34,7 +35,7 @@ public final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--prompt", description = "One prompt; continuations are printed.")
         String prompt;
 
-        @Option(names = "--prompts", description = "JSONL file of {\"prompt\": ...} records.")
+        @Option(names = "--prompts", description = "JSONL file of {\"prompt\": ...} or {\"messages\": [...]} records (conversations rendered by the chat template).")
         Path prompts;
     }
 
@@ -82,8 +83,10 @@ public final class GenerateCommand implements Callable<Integer> {
             if (input.prompt != null) {
                 prompts.add(lm.encodePrompt(input.prompt));
             } else {
+                // a {"messages"} record is rendered by the checkpoint's own chat template
+                PromptTemplate template = PromptTemplate.forCheckpoint(model, lm.tokenizer(), lm.config().eosTokenId());
                 for (Jsonl.Line l : records) {
-                    prompts.add(lm.encodePrompt(l.text(input.prompts, "prompt")));
+                    prompts.add(template.prompt(l, input.prompts));
                 }
             }
             List<Sample> samples;

@@ -14,8 +14,8 @@ import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.data.SftData;
 import org.distill4j.eval.HackingDetector;
-import org.distill4j.eval.LabEvaluator;
-import org.distill4j.experiment.LiveDetector;
+import org.distill4j.eval.ProxyGoldenEvaluator;
+import org.distill4j.eval.LiveDetector;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
@@ -24,9 +24,10 @@ import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 import org.distill4j.loss.Divergence;
 import org.distill4j.loss.DistillationLoss;
-import org.distill4j.loss.TopKCache;
+import org.distill4j.train.TopKCache;
 import org.distill4j.train.KdObjective;
 import org.distill4j.train.TrainConfig;
+import org.distill4j.train.RunSettings;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
@@ -51,7 +52,7 @@ public final class KdCommand implements Callable<Integer> {
     @Option(names = "--student", required = true, description = "Student checkpoint directory (the starting point).")
     Path studentDir;
 
-    @Option(names = "--prompts", required = true, description = "Distillation prompts JSONL ({\"prompt\"}).")
+    @Option(names = "--prompts", required = true, description = "Distillation prompts JSONL ({\"prompt\"}, or {\"messages\": [...]} rendered by the student's chat template).")
     Path prompts;
 
     @Option(names = "--source", defaultValue = "offline", description = "offline, online-teacher, online-student or mixed. Default: ${DEFAULT-VALUE}.")
@@ -76,8 +77,12 @@ public final class KdCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "0.1", description = "skl/srkl: α. Default: ${DEFAULT-VALUE}.")
     double alpha;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss-temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
     double temperature;
+
+    @Option(names = "--temperature", defaultValue = "1.0",
+            description = "Sampling temperature of generated responses (the offline set, online sources). Default: ${DEFAULT-VALUE}.")
+    double samplingTemperature;
 
     @Option(names = "--top-k", defaultValue = "0", description = "Distil on the teacher's top-k log-probs plus a tail bucket "
             + "(0 = full vocabulary); teacher_topk_mass in metrics.jsonl shows how much probability the top-k keeps. Default: ${DEFAULT-VALUE}.")
@@ -113,6 +118,7 @@ public final class KdCommand implements Callable<Integer> {
         }
         Divergence divergence = Divergence.parse(lossName, beta, alpha);
         SftCommand.prepareOut(outDir());
+        RunSettings settings = ConfigFile.startRun(spec, outDir(), train.resume);
         try (NDManager base = NDManager.newBaseManager();
              Transformer teacher = Checkpoint.loadTransformer(teacherDir, base);
              Transformer student = Checkpoint.loadTransformer(studentDir, base);
@@ -125,13 +131,13 @@ public final class KdCommand implements Callable<Integer> {
                 throw new UserError(studentDir + "/config.json: no eos_token_id");
             }
             Set<Integer> eosIds = Set.copyOf(student.config().eosTokenIds());
-            PromptTemplate template = new PromptTemplate(tok, eos);
+            PromptTemplate template = PromptTemplate.forCheckpoint(studentDir, tok, eos);
             List<long[]> promptIds = new ArrayList<>();
             promptRecords = Jsonl.read(prompts);
             for (Jsonl.Line l : promptRecords) {
-                promptIds.add(template.prompt(l.text(prompts, "prompt")));
+                promptIds.add(template.prompt(l, prompts));
             }
-            SamplingParams sampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
+            SamplingParams sampling = new SamplingParams(samplingTemperature, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
             BatchOrder promptOrder = new BatchOrder(promptIds.size(), train.batchSize, train.gradAccum, train.seed);
             DataSource.OnlineStudent onPolicy = new DataSource.OnlineStudent(new Sampler(student, null, 256), promptIds, promptOrder, sampling);
             DataSource data = switch (source.toLowerCase(Locale.ROOT)) {
@@ -148,15 +154,17 @@ public final class KdCommand implements Callable<Integer> {
                 }
                 cache = teacherCache(teacher, off.examples(), Math.min(student.config().vocabSize(), teacher.config().vocabSize()));
             }
-            LabEvaluator evaluator = null;
+            ProxyGoldenEvaluator evaluator = null;
             if (val != null) {
                 List<long[]> valIds = new ArrayList<>();
                 for (Jsonl.Line l : Jsonl.read(val)) {
-                    valIds.add(template.prompt(l.text(val, "prompt")));
+                    valIds.add(template.prompt(l, val));
                 }
-                evaluator = new LabEvaluator(oracle, teacher, valIds, sampling.withSeed(train.seed + 17), 1, 64);
+                // the metrics are KLs of the models' own distributions: sampled at temperature 1 whatever --temperature says
+                SamplingParams evalSampling = new SamplingParams(1.0, 0, 1.0, maxNewTokens, 1, train.seed + 17, eosIds, List.of());
+                evaluator = new ProxyGoldenEvaluator(oracle, teacher, valIds, evalSampling, 1, 64);
             }
-            LabEvaluator ev = evaluator;
+            ProxyGoldenEvaluator ev = evaluator;
             boolean unloadTeacher = cache != null && ev == null;
             if (unloadTeacher) {
                 teacher.close(); // everything the loss needs is in the cache
@@ -168,8 +176,8 @@ public final class KdCommand implements Callable<Integer> {
                 objective.useTeacherCache(cache, ((DataSource.Offline) data).examples());
             }
             TrainConfig config = train.toConfig(objective.stepsPerEpoch());
-            ConfigFile.writeResolved(spec, outDir().resolve("config.yaml"));
-            Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)));
+            Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)))
+                    .settings(settings);
             trainer.onEvaluation(new LiveDetector(HackingDetector.defaults(), onHacking.equals("stop")));
             Trainer.Result r;
             try (objective) {

@@ -74,6 +74,21 @@ public final class Main implements Runnable {
             return 1;
         });
         cli.setExitCodeExceptionMapper(t -> 2);
+        CommandLine.IParameterExceptionHandler parseErrors = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((ex, arguments) -> {
+            if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                String verb = u.getCommandLine().getCommandSpec().qualifiedName().replaceFirst("^distill ", "");
+                for (String arg : u.getUnmatched()) {
+                    String hint = RenamedFlags.hint(verb, arg);
+                    if (hint != null) {
+                        u.getCommandLine().getErr().println("error: " + hint);
+                        u.getCommandLine().getErr().flush();
+                        return 2;
+                    }
+                }
+            }
+            return parseErrors.handleParseException(ex, arguments);
+        });
         ConfigFile config;
         try {
             config = ConfigFile.fromArgs(args);

@@ -19,12 +19,12 @@ public final class SeqKdCommand implements Callable<Integer> {
     @Mixin
     GadOptions run;
 
-    @Option(names = "--steps", defaultValue = "250", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
-    long steps;
+    @Option(names = "--max-steps", defaultValue = "250", description = "Optimizer steps. Default: ${DEFAULT-VALUE}.")
+    long maxSteps;
 
     @Override
     public Integer call() {
-        var cfg = run.config(GadMethod.SEQKD, 0, 0, steps, 0, new GadOptions.Game(1, 1.0, 0, 0, 0.2, 0));
-        return run.run(cfg, spec.commandLine().getErr(), spec.commandLine().getOut());
+        var cfg = run.config(GadMethod.SEQKD, 0, 0, maxSteps, 0, new GadOptions.Game(1, 1.0, 0, 0, 0.2, 0));
+        return run.run(cfg, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
     }
 }

@@ -51,8 +51,29 @@ public final class ServeCommand implements Callable<Integer> {
     long maxBodyBytes;
 
     @Option(names = "--batch-window-ms", defaultValue = "" + ServeConfig.DEFAULT_BATCH_WINDOW_MS,
-            description = "How long to wait for more requests to batch with the first. Default: ${DEFAULT-VALUE}.")
+            description = "How long an idle server waits for more requests to start decoding with the first. Default: ${DEFAULT-VALUE}.")
     long batchWindowMs;
+
+    @Option(names = "--header-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Time a request's line and headers may take to arrive from their first byte; then the "
+                    + "connection is closed. Default: ${DEFAULT-VALUE}.")
+    double headerTimeout;
+
+    @Option(names = "--body-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "Time a request's body may take to arrive once its headers are in; then 408. Default: ${DEFAULT-VALUE}.")
+    double bodyTimeout;
+
+    @Option(names = "--idle-timeout", defaultValue = "60", paramLabel = "SECONDS",
+            description = "A connection with no traffic is closed after this long. Default: ${DEFAULT-VALUE}.")
+    double idleTimeout;
+
+    @Option(names = "--max-connections", defaultValue = "4096",
+            description = "Connections open at once; more wait to be accepted. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Option(names = "--max-waiting-rows", defaultValue = "16384",
+            description = "Rows (prompt x sample) queued or running; a request beyond gets 429. Default: ${DEFAULT-VALUE}.")
+    long maxWaitingRows;
 
     @Option(names = "--chat-template", defaultValue = "auto",
             description = "auto, default, chatml or llama3 (see docs/serve.md). Default: ${DEFAULT-VALUE}.")
@@ -74,7 +95,9 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             String name = servedModelName != null ? servedModelName
                     : model.toAbsolutePath().normalize().getFileName().toString();
-            config = new ServeConfig(host, port, key, name, maxBatch, maxBodyBytes, batchWindowMs);
+            var limits = new ServeConfig.Limits(millis(headerTimeout, "--header-timeout"), millis(bodyTimeout, "--body-timeout"),
+                    millis(idleTimeout, "--idle-timeout"), maxConnections, maxWaitingRows);
+            config = new ServeConfig(host, port, key, name, maxBatch, maxBodyBytes, batchWindowMs, limits);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -103,5 +126,12 @@ public final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static long millis(double seconds, String flag) {
+        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+            throw new UserError(flag + " must be a positive number of seconds, got " + seconds);
+        }
+        return Math.max(1, Math.round(seconds * 1000));
     }
 }

@@ -14,6 +14,7 @@ import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.ModelConfig;
 import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
+import org.distill4j.train.RunSettings;
 import org.distill4j.train.SftObjective;
 import org.distill4j.train.TrainConfig;
 import org.distill4j.train.Trainer;
@@ -73,6 +74,7 @@ public final class SftCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         prepareOut(out);
+        RunSettings settings = ConfigFile.startRun(spec, out, train.resume);
         try (NDManager base = NDManager.newBaseManager()) {
             Transformer model;
             Path tokenizerFile;
@@ -90,7 +92,8 @@ public final class SftCommand implements Callable<Integer> {
                 if (eos < 0) {
                     throw new UserError("the model config has no eos_token_id; the SFT template needs one");
                 }
-                PromptTemplate template = new PromptTemplate(tok, eos);
+                // conversations ("messages") use the chat template beside the tokenizer, when there is one
+                PromptTemplate template = PromptTemplate.forCheckpoint(tokenizerFile.toAbsolutePath().getParent(), tok, eos);
                 int maxLen = Math.min(maxLength, model.config().maxPositionEmbeddings());
                 SftData.Loaded loaded = SftData.load(data, template, model.config().vocabSize(), maxLen);
                 List<Example> trainSet = loaded.examples();
@@ -109,8 +112,8 @@ public final class SftCommand implements Callable<Integer> {
                         trainSet.size(), valSet.size(), truncated, maxLen);
                 SftObjective objective = new SftObjective(model, trainSet, valSet, train.batchSize, train.gradAccum, train.seed);
                 TrainConfig config = train.toConfig(objective.stepsPerEpoch());
-                ConfigFile.writeResolved(spec, out.resolve("config.yaml"));
-                Trainer.Result r = new Trainer(model, config, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile)).run(objective, train.resume);
+                Trainer.Result r = new Trainer(model, config, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile)).settings(settings)
+                        .run(objective, train.resume);
                 System.err.println("sft: " + r.steps() + " steps; model saved to " + out
                         + (r.lastRow() != null && r.lastRow().has("val_loss") ? String.format("; val_loss %.4f", r.lastRow().get("val_loss").asDouble()) : ""));
             } finally {

@@ -1,6 +1,5 @@
 package org.distill4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,13 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import org.distill4j.teacher.Journal;
-import org.distill4j.teacher.OpenAiTeacher;
-import org.distill4j.teacher.RetryPolicy;
+import org.distill4j.data.Conversation;
+import org.distill4j.lm.ChatFormat;
+import org.distill4j.openai.Journal;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.RetryPolicy;
 import org.distill4j.teacher.TeachOutput;
-import org.distill4j.teacher.TeachReport;
-import org.distill4j.teacher.TeacherPrompt;
-import org.distill4j.teacher.TeacherSettings;
+import org.distill4j.openai.BatchReport;
+import org.distill4j.openai.Prompt;
+import org.distill4j.openai.EndpointSettings;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.Progress;
 import org.distill4j.util.UserError;
@@ -102,16 +103,16 @@ public final class TeachCommand implements Callable<Integer> {
             throw new UserError(prompts + ": no prompts");
         }
         List<ObjectNode> records = new ArrayList<>();
-        List<TeacherPrompt> teacherPrompts = new ArrayList<>();
+        List<Prompt> teacherPrompts = new ArrayList<>();
         for (Jsonl.Line l : lines) {
             records.add(l.value());
             teacherPrompts.add(prompt(l));
         }
-        TeacherSettings settings;
+        EndpointSettings settings;
         try {
             RetryPolicy retry = new RetryPolicy(maxAttempts, seconds(initialBackoff), seconds(maxBackoff),
                     RetryPolicy.DEFAULT.maxRetryAfter());
-            settings = TeacherSettings.of(endpointUri(), model)
+            settings = EndpointSettings.of(endpointUri(), model)
                     .withChat(chat)
                     .withApiKey(apiKey())
                     .withSampling(temperature, maxTokens)
@@ -123,12 +124,12 @@ public final class TeachCommand implements Callable<Integer> {
         }
         Path journalFile = journalPath != null ? journalPath : out.resolveSibling(out.getFileName() + ".journal");
         var err = spec.commandLine().getErr();
-        try (OpenAiTeacher teacher = new OpenAiTeacher(settings);
+        try (OpenAiClient teacher = new OpenAiClient(settings);
              Journal journal = Journal.open(journalFile, teacher.fingerprint(teacherPrompts))) {
             if (journal.recoveredTornBytes() > 0) {
                 err.println("teach: cut a torn last line (" + journal.recoveredTornBytes() + " bytes) from " + journalFile);
             }
-            TeachReport report;
+            BatchReport report;
             long total = (long) records.size() * n;
             try (Progress bar = Progress.start("teach", total, "samples")) {
                 AtomicLong done = new AtomicLong();
@@ -156,22 +157,15 @@ public final class TeachCommand implements Callable<Integer> {
         }
     }
 
-    private TeacherPrompt prompt(Jsonl.Line l) {
-        JsonNode messages = l.value().get("messages");
-        if (chat && messages != null) {
-            if (!messages.isArray() || messages.isEmpty()) {
-                throw new UserError(prompts + ":" + l.number() + ": 'messages' must be a non-empty array");
+    private Prompt prompt(Jsonl.Line l) {
+        if (chat && Conversation.in(l.value())) {
+            List<Prompt.Turn> turns = new ArrayList<>();
+            for (ChatFormat.Message m : Conversation.of(l.value(), prompts + ":" + l.number()).messages()) {
+                turns.add(new Prompt.Turn(m.role(), m.content()));
             }
-            List<TeacherPrompt.Turn> turns = new ArrayList<>();
-            for (JsonNode m : messages) {
-                if (!m.path("role").isTextual() || !m.path("content").isTextual()) {
-                    throw new UserError(prompts + ":" + l.number() + ": every message needs text 'role' and 'content'");
-                }
-                turns.add(new TeacherPrompt.Turn(m.get("role").asText(), m.get("content").asText()));
-            }
-            return new TeacherPrompt.Conversation(turns);
+            return new Prompt.Conversation(turns);
         }
-        return new TeacherPrompt.Text(l.text(prompts, "prompt"));
+        return new Prompt.Text(l.text(prompts, "prompt"));
     }
 
     private URI endpointUri() {

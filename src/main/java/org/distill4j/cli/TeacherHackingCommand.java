@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.LabConfig;
 import org.distill4j.experiment.LabInputs;
+import org.distill4j.experiment.LabInputsSetup;
 import org.distill4j.experiment.LabJob;
 import org.distill4j.experiment.TeacherHackingLab;
 import org.distill4j.loss.Divergence;
@@ -80,7 +81,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
             + "Default: ${DEFAULT-VALUE}.")
     List<Integer> budgets;
 
-    @Option(names = "--steps", defaultValue = "200", description = "Optimizer steps of every distillation run (the demo's). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-steps", defaultValue = "200", description = "Optimizer steps of every distillation run (the demo's). Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
@@ -93,7 +94,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
     @Option(names = "--loss", defaultValue = "fkl", description = "fkl, rkl, jsd, skl, srkl or tvd (docs/losses.md). Default: ${DEFAULT-VALUE}.")
     String loss;
 
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Softmax temperature of the loss. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss-temperature", defaultValue = "1.0", description = "Softmax temperature of both models in the loss. Default: ${DEFAULT-VALUE}.")
     double temperature;
 
     @Option(names = "--eval-every", defaultValue = "25", description = "Proxy/golden evaluation every k steps (plus k/4 and k/2). "
@@ -129,7 +130,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
         LabInputs inputs = new LabInputs(oracle, teacher, student, teacherInit, studentInit, prompts, valPrompts,
                 valPrompts == null ? (valFraction == null ? 0.1 : valFraction) : (valFraction == null ? 0 : valFraction), sftPrompts);
         SftCommand.prepareOut(out);
-        cfg = TeacherHackingLab.prepareInputs(out, cfg, inputs);
+        cfg = LabInputsSetup.prepareInputs(out, cfg, inputs);
         Path configFile = out.resolve("config.yaml");
         if (Files.exists(configFile)) {
             requireSameSettings(configFile, cfg);
@@ -165,7 +166,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
         for (int[] v : new int[][] {{steps, 0}, {batchSize, 1}, {evalEvery, 2}, {valSize, 3}, {maxNewTokens, 4}, {sftSteps, 5},
             {sftBatch, 6}}) {
             if (v[0] < 1) {
-                String[] names = {"--steps", "--batch-size", "--eval-every", "--val-size", "--max-new-tokens", "--sft-steps",
+                String[] names = {"--max-steps", "--batch-size", "--eval-every", "--val-size", "--max-new-tokens", "--sft-steps",
                     "--sft-batch-size"};
                 throw new UserError(names[v[1]] + " must be >= 1");
             }
@@ -174,7 +175,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
             throw new UserError("--distill-prompts must be >= 1");
         }
         if (!(lr > 0) || !(sftLr > 0) || !(temperature > 0)) {
-            throw new UserError("--lr, --sft-lr and --temperature must be > 0");
+            throw new UserError("--lr, --sft-lr and --loss-temperature must be > 0");
         }
         Divergence.parse(loss, 0.5, 0.1); // an unknown loss fails here, before any work
         LabConfig s = LabConfig.standard();

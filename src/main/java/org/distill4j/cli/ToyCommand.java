@@ -44,7 +44,7 @@ public final class ToyCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/toy", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "1000", description = "Optimiser steps per method (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-steps", defaultValue = "1000", description = "Optimiser steps per method (default: ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--samples", defaultValue = "32",

@@ -23,7 +23,7 @@ public final class TrainOptions {
     @Option(names = "--final-lr", defaultValue = "3e-5", description = "Learning rate at the end of the cosine decay. Default: ${DEFAULT-VALUE}.")
     double finalLr;
 
-    @Option(names = "--warmup-steps", defaultValue = "20", description = "Linear warmup steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lr-warmup-steps", defaultValue = "20", description = "Linear learning-rate warmup steps. Default: ${DEFAULT-VALUE}.")
     long warmupSteps;
 
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW decoupled weight decay (norms, biases, embeddings exempt). Default: ${DEFAULT-VALUE}.")

@@ -8,4 +8,14 @@ public record Example(long[] prompt, long[] response) {
     public int length() {
         return prompt.length + response.length;
     }
+
+    /** The prompts of a batch, in order (the models' forward passes take prompts and responses). */
+    public static java.util.List<long[]> prompts(java.util.List<Example> batch) {
+        return batch.stream().map(Example::prompt).toList();
+    }
+
+    /** The responses of a batch, in order. */
+    public static java.util.List<long[]> responses(java.util.List<Example> batch) {
+        return batch.stream().map(Example::response).toList();
+    }
 }

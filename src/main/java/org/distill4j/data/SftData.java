@@ -10,7 +10,10 @@ import org.distill4j.util.UserError;
 
 /**
  * Prompt/response JSONL for supervised training. A record is {@code {"prompt": …, "response": …}}
- * (encoded by {@link PromptTemplate}) or pre-tokenized {@code {"prompt_ids": […], "response_ids": […]}}
+ * (encoded by {@link PromptTemplate}), a conversation {@code {"messages": [...]}} ending with the assistant's
+ * response, or followed by it in {@code "response"} as {@code teach --chat} writes it (rendered by the model's chat
+ * template, {@link Conversation}), or pre-tokenized
+ * {@code {"prompt_ids": […], "response_ids": […]}}
  * (taken as they are, no EOS added). Examples longer than {@code maxLength} keep their prompt and lose
  * the end of their response (the prompt's start when the prompt alone is too long) and are counted.
  */
@@ -28,6 +31,10 @@ public final class SftData {
             if (line.value().has("prompt_ids")) {
                 e = new Example(ids(line.value().get("prompt_ids"), where, "prompt_ids", vocabSize),
                         ids(line.value().get("response_ids"), where, "response_ids", vocabSize));
+            } else if (Conversation.in(line.value())) {
+                Conversation c = Conversation.of(line.value(), where);
+                // teach --chat writes the conversation it asked about with the teacher's "response"
+                e = template.example(line.value().has("response") ? c.withResponse(line.text(file, "response")) : c, where);
             } else {
                 String response = line.text(file, "response");
                 if (response.isBlank()) {

@@ -1,7 +1,7 @@
 package org.distill4j.eval;
 
 import java.util.List;
-import org.distill4j.teacher.TeacherPrompt;
+import org.distill4j.openai.Prompt;
 
 /**
  * The pairwise judge prompt: the Vicuna / FastChat "general" reviewer prompt that MiniLLM's GPT-4
@@ -35,8 +35,8 @@ public final class JudgePrompt {
     }
 
     /** The chat conversation sent to the judge. */
-    public static TeacherPrompt.Conversation conversation(String question, String answer1, String answer2) {
-        return new TeacherPrompt.Conversation(List.of(new TeacherPrompt.Turn("system", SYSTEM),
-                new TeacherPrompt.Turn("user", user(question, answer1, answer2))));
+    public static Prompt.Conversation conversation(String question, String answer1, String answer2) {
+        return new Prompt.Conversation(List.of(new Prompt.Turn("system", SYSTEM),
+                new Prompt.Turn("user", user(question, answer1, answer2))));
     }
 }

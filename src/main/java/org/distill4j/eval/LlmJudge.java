@@ -5,19 +5,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
-import org.distill4j.teacher.Journal;
-import org.distill4j.teacher.JournalEntry;
-import org.distill4j.teacher.OpenAiTeacher;
-import org.distill4j.teacher.TeachReport;
-import org.distill4j.teacher.TeacherPrompt;
-import org.distill4j.teacher.TeacherSettings;
+import org.distill4j.openai.Journal;
+import org.distill4j.openai.JournalEntry;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.BatchReport;
+import org.distill4j.openai.Prompt;
+import org.distill4j.openai.EndpointSettings;
 
 /**
  * Scores a student answer and a reference answer to the same instruction, 1–10 each, by an LLM behind
  * an OpenAI-compatible chat endpoint, with the pairwise prompt of {@link JudgePrompt} (reference =
  * Assistant 1, student = Assistant 2) at temperature 0.
  * <p>
- * The HTTP side is {@link OpenAiTeacher}'s: bounded concurrency, rate limit, retries with backoff on
+ * The HTTP side is {@link OpenAiClient}'s: bounded concurrency, rate limit, retries with backoff on
  * 429 / 5xx / timeouts / dropped connections / unparseable JSON. On top of it, a reply whose scores
  * cannot be read ({@link JudgeReply}) is asked again, up to {@code reasks} times; an example still
  * without scores after that, or whose request failed for good, is reported as unjudged and left out
@@ -31,7 +31,7 @@ public final class LlmJudge implements AutoCloseable {
     /** One example: the instruction, the student's response and the reference (teacher) response. */
     public record Item(String instruction, String response, String reference) {}
 
-    private final OpenAiTeacher client;
+    private final OpenAiClient client;
     private final int reasks;
     private final boolean bothOrders;
 
@@ -41,11 +41,11 @@ public final class LlmJudge implements AutoCloseable {
      * @param reasks     times a request with an unusable reply is asked again (0: never)
      * @param bothOrders also judge every example with the answers swapped
      */
-    public LlmJudge(TeacherSettings settings, int reasks, boolean bothOrders) {
+    public LlmJudge(EndpointSettings settings, int reasks, boolean bothOrders) {
         if (reasks < 0) {
             throw new IllegalArgumentException("re-asks must be >= 0, got " + reasks);
         }
-        this.client = new OpenAiTeacher(settings.withChat(true).withSampling(0.0, settings.maxTokens())
+        this.client = new OpenAiClient(settings.withChat(true).withSampling(0.0, settings.maxTokens())
                 .withMaxSamplesPerRequest(1));
         this.reasks = reasks;
         this.bothOrders = bothOrders;
@@ -79,7 +79,7 @@ public final class LlmJudge implements AutoCloseable {
             if (round > 0) {
                 reasked += pending.size();
             }
-            List<TeacherPrompt> prompts = new ArrayList<>(pending.size());
+            List<Prompt> prompts = new ArrayList<>(pending.size());
             for (int r : pending) {
                 Item item = items.get(r / orders);
                 boolean swapped = r % orders == 1;
@@ -88,16 +88,16 @@ public final class LlmJudge implements AutoCloseable {
             }
             List<Integer> again = new ArrayList<>();
             try (Journal journal = Journal.inMemory()) {
-                TeachReport report = client.run(prompts, 1, journal, round == 0 ? progress : k -> { });
+                BatchReport report = client.run(prompts, 1, journal, round == 0 ? progress : k -> { });
                 attempts += report.attempts();
                 retries += report.retryCount();
-                Map<Integer, TeachReport.Failure> failed = new HashMap<>();
+                Map<Integer, BatchReport.Failure> failed = new HashMap<>();
                 report.failures().forEach(f -> failed.put(f.prompt(), f));
                 for (int p = 0; p < pending.size(); p++) {
                     int r = pending.get(p);
                     JournalEntry entry = journal.get(p, 0);
                     if (entry == null) { // the HTTP retries are spent already: asking again would only repeat them
-                        TeachReport.Failure f = failed.get(p);
+                        BatchReport.Failure f = failed.get(p);
                         problems[r] = f == null ? "no reply" : "request failed after " + f.attempts() + " attempts: " + f.lastError();
                         continue;
                     }

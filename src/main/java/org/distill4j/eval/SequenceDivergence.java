@@ -158,9 +158,11 @@ public final class SequenceDivergence {
                 try (NDManager m = q.manager().newSubManager()) {
                     LanguageModel.ResponseLogits rq = LanguageModel.responseLogits(q, m, prompts.subList(s, e), responses.subList(s, e));
                     NDArray logQ = logSoftmax(rq.logits(), vocab);
-                    // KL = Σ_v p log p − Σ_v p log q at every position; padding has p log p = 0 and is masked here
-                    NDArray cross = probs.get(chunk).mul(logQ).sum(new int[] {2}).mul(rq.mask());
-                    float[] kl = negEntropy.get(chunk).sub(cross).sum(new int[] {1}).toFloatArray();
+                    // KL = Σ_v p log p − Σ_v p log q at every position; padding has p log p = 0 and is masked here.
+                    // An op's result belongs to its first operand's manager, so this step's arrays come first: with the
+                    // cached P first, every evaluation would leave its results in the cache's manager (exact either way).
+                    NDArray cross = logQ.mul(probs.get(chunk)).sum(new int[] {2}).mul(rq.mask());
+                    float[] kl = cross.sub(negEntropy.get(chunk)).neg().sum(new int[] {1}).toFloatArray();
                     System.arraycopy(toDouble(kl), 0, out, s, e - s);
                 }
             }

@@ -140,8 +140,8 @@ public record LabJob(Kind kind, String name, long seed) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
-            cmd.add("org.distill4j.cli.Main");
-            cmd.addAll(List.of("lab-worker", "--dir", dir.toString(), "--serve"));
+            cmd.add(LabWorker.class.getName());
+            cmd.add(dir.toString());
             return new Worker(new ProcessBuilder(cmd).redirectError(log.toFile()).start(), log);
         }
 

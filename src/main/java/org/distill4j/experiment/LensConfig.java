@@ -30,7 +30,7 @@ public record LensConfig(List<Long> seeds, List<String> methods, String lab, Str
                          int promptsPerStep, int samples, double temperature, int maxNewTokens,
                          double generatorLr, double discriminatorLr, double discriminatorClip,
                          double klCoef, int evalEvery) {
-    public static final String FILE = "lens.yaml";
+    public static final String FILE = org.distill4j.report.LensReport.LENS_CONFIG_FILE;
 
     /**
      * 256 prompts answered once by the teacher, 4 prompts × 8 samples per step: the warmup is one epoch

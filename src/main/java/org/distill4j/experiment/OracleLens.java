@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.distill4j.eval.LabEvaluator;
+import org.distill4j.eval.ProxyGoldenEvaluator;
 import org.distill4j.gad.GadConfig;
 import org.distill4j.gad.GadEvaluation;
 import org.distill4j.gad.GadMethod;
@@ -158,10 +158,10 @@ public final class OracleLens {
             SamplingParams evalParams = new SamplingParams(1.0, 0, 1.0, cfg.maxNewTokens(), 1, 2000,
                     Set.of(WordLevelTokenizer.EOS_ID), List.of());
             // the lab's proxy/golden metrics on the same validation prompts and sampling seeds as the lab
-            LabEvaluator golden = new LabEvaluator(oracle, teacher, valIds, evalParams, 1, 64);
+            ProxyGoldenEvaluator golden = new ProxyGoldenEvaluator(oracle, teacher, valIds, evalParams, 1, 64);
             GadRun.run(lab.resolve("student-init"), config(method, job.seed()), train, trainPrompts(),
                     student -> new GadEvaluation(student, valPrompts, refs, evalParams.withSeed(4000), oracle, golden),
-                    out, true, new PrintWriter(System.err, true));
+                    out, true, null, new PrintWriter(System.err, true));
         }
         ObjectNode meta = Json.object();
         meta.put("variant", method.id());

@@ -1,10 +1,7 @@
 package org.distill4j.experiment;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,12 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.distill4j.eval.LiveDetector;
 import org.distill4j.data.BatchOrder;
 import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.eval.HackingDetector;
-import org.distill4j.eval.LabEvaluator;
+import org.distill4j.eval.ProxyGoldenEvaluator;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
@@ -35,7 +33,6 @@ import org.distill4j.train.SftObjective;
 import org.distill4j.train.TrainConfig;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
-import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 
 /**
@@ -71,7 +68,7 @@ public final class TeacherHackingLab {
 
     /**
      * @param inputs the user's models and prompts (null: the embedded task); prepare the run directory
-     *               with {@link #prepareInputs} first
+     *               with {@link LabInputsSetup#prepareInputs} first
      */
     public TeacherHackingLab(Path dir, LabConfig cfg, LabInputs inputs, LabJob.Runner runner) {
         this.dir = dir;
@@ -122,8 +119,8 @@ public final class TeacherHackingLab {
                 WordLevelTokenizer.write(tokenizerFile(), task.vocabulary());
             }
             stage0Oracle();
-        } else if (!Files.exists(data(PROMPTS))) {
-            throw new IllegalStateException(dir + ": call TeacherHackingLab.prepareInputs first");
+        } else if (!Files.exists(data(LabInputsSetup.PROMPTS))) {
+            throw new IllegalStateException(dir + ": call LabInputsSetup.prepareInputs first");
         }
         List<LabJob> sft = new ArrayList<>();
         if (inputs == null || !inputs.modelsGiven()) {
@@ -243,10 +240,10 @@ public final class TeacherHackingLab {
             var items = task.prompt(cfg.taskSeed(), EmbeddedTask.Split.ORACLE, i);
             pairs.add(new String[] {task.render(items), task.sample(items, rng)});
         }
-        writePairs(data("grammar.jsonl"), pairs);
+        LabFiles.writePairs(data("grammar.jsonl"), pairs);
         try (NDManager m = NDManager.newBaseManager();
-             Transformer model = Transformer.random(modelConfig(cfg.oracle()), m, 11)) {
-            sft(out, model, pairs, cfg.oracleSteps(), 11);
+             Transformer model = Transformer.random(modelConfig(cfg.oracle()), m, LabSeeds.ORACLE)) {
+            sft(out, model, pairs, cfg.oracleSteps(), LabSeeds.ORACLE);
         }
         System.err.printf("timing: stage 0 (oracle) took %.1f s (process CPU time so far %.1f s)%n", (System.nanoTime() - t0) / 1e9,
                 cpuSeconds());
@@ -260,7 +257,7 @@ public final class TeacherHackingLab {
                 prompts.add(task.render(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.ORACLE, cfg.oracleExamples() + i)));
             }
         } else {
-            List<String> all = readPrompts(data(SFT_PROMPTS));
+            List<String> all = LabInputsSetup.readPrompts(data(LabInputsSetup.SFT_PROMPTS));
             prompts.addAll(all.subList(0, Math.min(all.size(), cfg.oraclePrompts())));
         }
         return prompts;
@@ -281,19 +278,19 @@ public final class TeacherHackingLab {
             for (String p : prompts) {
                 ids.add(tok.encode(p, true));
             }
-            List<Sample> samples = new Sampler(oracle, tok, 256).generate(ids, params(1, 77));
+            List<Sample> samples = new Sampler(oracle, tok, 256).generate(ids, params(1, LabSeeds.ORACLE_ANSWERS));
             List<String[]> pairs = new ArrayList<>();
             for (Sample s : samples) {
                 pairs.add(new String[] {prompts.get(s.promptIndex()), s.text()});
             }
-            writePairs(file, pairs);
+            LabFiles.writePairs(file, pairs);
         }
         System.err.printf("timing: stage 1 (oracle answers) took %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
     private void sftJob(String role) {
-        long seed = role.equals(TEACHER) ? 12 : 13;
-        List<String[]> pairs = readPairs(data("oracle.jsonl"));
+        long seed = role.equals(TEACHER) ? LabSeeds.TEACHER : LabSeeds.STUDENT;
+        List<String[]> pairs = LabFiles.readPairs(data("oracle.jsonl"));
         try (NDManager m = NDManager.newBaseManager()) {
             Transformer model;
             if (inputs == null) {
@@ -340,136 +337,6 @@ public final class TeacherHackingLab {
         }
     }
 
-    // ---------------------------------------------------------------- user inputs
-
-    static final String PROMPTS = "prompts.jsonl";
-    static final String VAL_PROMPTS = "validation-prompts.jsonl";
-    static final String SFT_PROMPTS = "sft-prompts.jsonl";
-
-    /**
-     * Prepares a run directory for user inputs: validates them ({@link LabInputs#validate}), writes
-     * inputs.json, the shared tokenizer.json and the prompt splits (data/prompts.jsonl,
-     * data/validation-prompts.jsonl, data/sft-prompts.jsonl), checks every prompt fits the models' context
-     * with {@code maxNewTokens}, and returns {@code cfg} with the distillation prompts P and the validation
-     * prompts capped at what the files hold (write that config to config.yaml before running). A run
-     * directory prepared before must have the same inputs.
-     */
-    public static LabConfig prepareInputs(Path dir, LabConfig cfg, LabInputs inputs) {
-        inputs.validate();
-        try {
-            Files.createDirectories(dir.resolve("data"));
-        } catch (IOException e) {
-            throw new UserError(dir + ": cannot create the run directory: " + e.getMessage(), e);
-        }
-        LabInputs.read(dir).ifPresent(old -> {
-            if (!old.equals(inputs)) {
-                throw new UserError(dir.resolve(LabInputs.FILE) + ": this run directory was prepared for other inputs (" + old
-                        + "); choose another --out");
-            }
-        });
-        List<String> train = new ArrayList<>();
-        List<String> val = new ArrayList<>();
-        List<String> all = readPrompts(inputs.prompts());
-        if (inputs.valPrompts() != null) {
-            train.addAll(all);
-            val.addAll(readPrompts(inputs.valPrompts()));
-        } else {
-            for (String p : all) {
-                (heldOut(p, inputs.valFraction()) ? val : train).add(p);
-            }
-            if (val.isEmpty() || train.isEmpty()) {
-                throw new UserError(inputs.prompts() + ": --val-fraction " + inputs.valFraction() + " leaves " + train.size()
-                        + " distillation and " + val.size() + " validation prompts of " + all.size()
-                        + "; give --val-prompts FILE or another fraction");
-            }
-        }
-        List<String> sftPrompts = inputs.sftPrompts() != null ? readPrompts(inputs.sftPrompts()) : train;
-        int context = Integer.MAX_VALUE;
-        List<Path> checkpoints = new ArrayList<>(List.of(inputs.oracle()));
-        if (inputs.modelsGiven()) {
-            checkpoints.add(inputs.teacher());
-            checkpoints.add(inputs.student());
-        }
-        for (Path c : checkpoints) {
-            context = Math.min(context, Checkpoint.readConfig(c).maxPositionEmbeddings());
-        }
-        if (!inputs.modelsGiven()) {
-            context = Math.min(context, ModelConfig.read(LabInputs.initConfigFile(inputs.teacherInit())).maxPositionEmbeddings());
-            context = Math.min(context, ModelConfig.read(LabInputs.initConfigFile(inputs.studentInit())).maxPositionEmbeddings());
-        }
-        try (Tokenizer tok = Tokenizer.load(inputs.tokenizer())) {
-            checkLengths(tok, all, inputs.prompts(), context, cfg.maxNewTokens());
-            if (inputs.valPrompts() != null) {
-                checkLengths(tok, val, inputs.valPrompts(), context, cfg.maxNewTokens());
-            }
-            if (inputs.sftPrompts() != null) {
-                checkLengths(tok, sftPrompts, inputs.sftPrompts(), context, cfg.maxNewTokens());
-            }
-        }
-        try {
-            Files.copy(inputs.tokenizer(), dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UserError(dir + ": cannot copy the tokenizer: " + e.getMessage(), e);
-        }
-        writePrompts(dir.resolve("data").resolve(PROMPTS), train);
-        writePrompts(dir.resolve("data").resolve(VAL_PROMPTS), val);
-        writePrompts(dir.resolve("data").resolve(SFT_PROMPTS), sftPrompts);
-        inputs.write(dir);
-        int p = Math.min(cfg.distillPrompts(), train.size());
-        if (Math.round(p / cfg.diversityFactor()) < 1) {
-            throw new UserError("the low-diversity variant needs P/f >= 1 prompt: P = " + p + ", f = " + cfg.diversityFactor());
-        }
-        return cfg.withSizes(p, Math.min(cfg.valPrompts(), val.size()), Math.min(cfg.oraclePrompts(), sftPrompts.size()));
-    }
-
-    /** Whether a prompt is held out for validation: a hash of its text, so the split does not depend on the file's order. */
-    static boolean heldOut(String prompt, double fraction) {
-        long h = 1125899906842597L;
-        for (byte b : prompt.getBytes(StandardCharsets.UTF_8)) {
-            h = 31 * h + b;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return (h >>> 11) * 0x1.0p-53 < fraction;
-    }
-
-    /** The "prompt" of every line; a blank prompt or an empty file is an error naming the file (and line). */
-    private static List<String> readPrompts(Path file) {
-        List<String> out = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.read(file)) {
-            String p = l.text(file, "prompt");
-            if (p.isBlank()) {
-                throw new UserError(file + ":" + l.number() + ": empty prompt");
-            }
-            out.add(p);
-        }
-        if (out.isEmpty()) {
-            throw new UserError(file + ": no prompts");
-        }
-        return out;
-    }
-
-    private static void checkLengths(Tokenizer tok, List<String> prompts, Path file, int context, int maxNewTokens) {
-        for (int i = 0; i < prompts.size(); i++) {
-            int n = tok.encode(prompts.get(i), true).length;
-            if (n + maxNewTokens > context) {
-                throw new UserError(file + ": prompt " + (i + 1) + " has " + n + " tokens; with --max-new-tokens " + maxNewTokens
-                        + " it exceeds the models' context of " + context + " positions");
-            }
-        }
-    }
-
-    private static void writePrompts(Path file, List<String> prompts) {
-        List<ObjectNode> rows = new ArrayList<>();
-        for (String p : prompts) {
-            ObjectNode r = Json.object();
-            r.put("prompt", p);
-            rows.add(r);
-        }
-        Jsonl.write(file, rows);
-    }
-
     // ---------------------------------------------------------------- stage 2
 
     /** The distillation prompts of a seed: the task's distill split, or a seeded choice of the user's prompts. */
@@ -480,8 +347,8 @@ public final class TeacherHackingLab {
                 prompts.add(tok.encode(task.render(task.prompt(cfg.taskSeed() + seed, EmbeddedTask.Split.DISTILL, i)), true));
             }
         } else {
-            List<String> all = readPrompts(data(PROMPTS));
-            java.util.Collections.shuffle(all, new java.util.Random(seed * 0x9E3779B97F4A7C15L + 17));
+            List<String> all = LabInputsSetup.readPrompts(data(LabInputsSetup.PROMPTS));
+            java.util.Collections.shuffle(all, new java.util.Random(LabSeeds.promptChoice(seed)));
             for (String p : all.subList(0, Math.min(all.size(), cfg.distillPrompts()))) {
                 prompts.add(tok.encode(p, true));
             }
@@ -496,7 +363,7 @@ public final class TeacherHackingLab {
                 val.add(tok.encode(task.render(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, i)), true));
             }
         } else {
-            List<String> all = readPrompts(data(VAL_PROMPTS));
+            List<String> all = LabInputsSetup.readPrompts(data(LabInputsSetup.VAL_PROMPTS));
             for (String p : all.subList(0, Math.min(all.size(), cfg.valPrompts()))) {
                 val.add(tok.encode(p, true));
             }
@@ -516,7 +383,7 @@ public final class TeacherHackingLab {
     private void prepareSeed(long seed) {
         int gMax = LabVariant.maxGenerations(LabVariant.all(cfg));
         Path file = drawsFile(seed);
-        if (Files.exists(file) && readDraws(file, cfg.distillPrompts(), gMax, cfg.generationTemperature()) != null) {
+        if (Files.exists(file) && LabFiles.readDraws(file, cfg.distillPrompts(), gMax, cfg.generationTemperature()) != null) {
             return;
         }
         System.err.println("stage 2: the teacher samples the offline data of seed " + seed);
@@ -525,42 +392,10 @@ public final class TeacherHackingLab {
              Transformer teacher = Checkpoint.loadTransformer(modelDir(TEACHER), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile())) {
             List<long[]> prompts = distillPrompts(tok, seed);
-            List<Sample> draws = new Sampler(teacher, tok, 256).generate(prompts, teacherParams(gMax, 1000 + seed));
-            List<ObjectNode> rows = new ArrayList<>();
-            for (Sample d : draws) {
-                ObjectNode r = Json.object();
-                r.put("prompt_index", d.promptIndex());
-                r.put("sample", d.sampleIndex());
-                r.put("temperature", cfg.generationTemperature());
-                putIds(r, "response_ids", d.tokens());
-                rows.add(r);
-            }
-            Jsonl.write(file, rows);
+            List<Sample> draws = new Sampler(teacher, tok, 256).generate(prompts, teacherParams(gMax, LabSeeds.teacherDraws(seed)));
+            LabFiles.writeDraws(file, draws, cfg.generationTemperature());
         }
         System.err.printf("timing: teacher draws of seed %d took %.1f s%n", seed, (System.nanoTime() - t0) / 1e9);
-    }
-
-    /** Draws by prompt, then generation; null when the file lacks some of the P × G needed or was drawn at another temperature. */
-    private static long[][][] readDraws(Path file, int prompts, int generations, double temperature) {
-        long[][][] out = new long[prompts][generations][];
-        for (Jsonl.Line l : Jsonl.read(file)) {
-            if (l.value().path("temperature").asDouble(1.0) != temperature) {
-                return null;
-            }
-            int p = l.value().path("prompt_index").asInt(-1);
-            int g = l.value().path("sample").asInt(-1);
-            if (p >= 0 && p < prompts && g >= 0 && g < generations) {
-                out[p][g] = ids(l.value().get("response_ids"));
-            }
-        }
-        for (long[][] row : out) {
-            for (long[] y : row) {
-                if (y == null) {
-                    return null;
-                }
-            }
-        }
-        return out;
     }
 
     private Path validationFile() {
@@ -583,22 +418,12 @@ public final class TeacherHackingLab {
              Transformer student = Checkpoint.loadTransformer(modelDir(STUDENT_INIT), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile())) {
             if (!Files.exists(file)) {
-                LabEvaluator.Samples samples = LabEvaluator.Samples.draw(oracle, teacher, validationPrompts(tok), params(1, 2000), 1);
-                List<ObjectNode> rows = new ArrayList<>();
-                for (int i = 0; i < samples.prompts().size(); i++) {
-                    ObjectNode r = Json.object();
-                    putIds(r, "prompt_ids", samples.prompts().get(i));
-                    putIds(r, "oracle_ids", samples.oracle().get(i));
-                    putIds(r, "teacher_ids", samples.teacher().get(i));
-                    rows.add(r);
-                }
-                Jsonl.write(file, rows);
+                LabFiles.writeValidation(file, ProxyGoldenEvaluator.Samples.draw(oracle, teacher, validationPrompts(tok),
+                        params(1, LabSeeds.VALIDATION_SAMPLES), 1));
             }
             // every run starts from the same student: its step-0 evaluation is the same for all of them
-            try (LabEvaluator evaluator = evaluator(oracle, teacher)) {
-                ObjectNode step0 = Json.object();
-                evaluator.evaluate(student).forEach(step0::put);
-                Json.write(step0File(), step0);
+            try (ProxyGoldenEvaluator evaluator = evaluator(oracle, teacher)) {
+                LabFiles.writeMetrics(step0File(), evaluator.evaluate(student));
             }
         }
         System.err.printf("timing: validation samples and the step-0 evaluation took %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -608,31 +433,17 @@ public final class TeacherHackingLab {
         return data("validation-step0.json");
     }
 
-    private LabEvaluator evaluator(Transformer oracle, Transformer teacher) {
-        return new LabEvaluator(oracle, teacher, readValidation(), params(1, 2003), 64, LabEvaluator.DEFAULT_CACHE_FLOATS);
+    private ProxyGoldenEvaluator evaluator(Transformer oracle, Transformer teacher) {
+        return new ProxyGoldenEvaluator(oracle, teacher, readValidation(), params(1, LabSeeds.EVALUATION), 64, ProxyGoldenEvaluator.DEFAULT_CACHE_FLOATS);
     }
 
     /** The shared step-0 evaluation (null when the file is missing). */
     private Map<String, Double> readStep0() {
-        if (!Files.exists(step0File())) {
-            return null;
-        }
-        Map<String, Double> out = new java.util.LinkedHashMap<>();
-        Json.read(step0File()).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asDouble()));
-        return out;
+        return LabFiles.readMetrics(step0File());
     }
 
-    private LabEvaluator.Samples readValidation() {
-        Path file = validationFile();
-        List<long[]> prompts = new ArrayList<>();
-        List<long[]> oracle = new ArrayList<>();
-        List<long[]> teacher = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.read(file)) {
-            prompts.add(ids(l.value().get("prompt_ids")));
-            oracle.add(ids(l.value().get("oracle_ids")));
-            teacher.add(ids(l.value().get("teacher_ids")));
-        }
-        return new LabEvaluator.Samples(prompts, oracle, teacher);
+    private ProxyGoldenEvaluator.Samples readValidation() {
+        return LabFiles.readValidation(validationFile());
     }
 
     private void distillVariant(LabVariant v, long seed) {
@@ -643,13 +454,13 @@ public final class TeacherHackingLab {
              Transformer teacher = Checkpoint.loadTransformer(modelDir(TEACHER), m);
              Transformer student = Checkpoint.loadTransformer(modelDir(STUDENT_INIT), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile());
-             LabEvaluator evaluator = evaluator(oracle, teacher)) {
+             ProxyGoldenEvaluator evaluator = evaluator(oracle, teacher)) {
             List<long[]> prompts = distillPrompts(tok, seed);
             int batch = cfg.distillBatch();
-            SamplingParams sampling = params(1, 3000 + seed);
+            SamplingParams sampling = params(1, LabSeeds.onlineSampling(seed));
             DataSource source = switch (v.source()) {
                 case "offline" -> {
-                    long[][][] draws = readDraws(drawsFile(seed), cfg.distillPrompts(), gMax, cfg.generationTemperature());
+                    long[][][] draws = LabFiles.readDraws(drawsFile(seed), cfg.distillPrompts(), gMax, cfg.generationTemperature());
                     if (draws == null) {
                         throw new IllegalStateException(drawsFile(seed) + " lacks draws of this configuration");
                     }
@@ -663,7 +474,7 @@ public final class TeacherHackingLab {
                 }
                 // the frozen teacher's batches are sampled ~256 rows at a time (same samples, far fewer calls)
                 case "online-teacher" -> new DataSource.OnlineTeacher(new Sampler(teacher, null, 256), prompts,
-                        new BatchOrder(prompts.size(), batch, 1, seed), teacherParams(1, 3000 + seed), new DataSource.Lookahead(Math.max(1, 256 / batch), 1));
+                        new BatchOrder(prompts.size(), batch, 1, seed), teacherParams(1, LabSeeds.onlineSampling(seed)), new DataSource.Lookahead(Math.max(1, 256 / batch), 1));
                 case "online-student" -> new DataSource.OnlineStudent(new Sampler(student, null, 256), prompts,
                         new BatchOrder(prompts.size(), batch, 1, seed), sampling);
                 default -> throw new IllegalStateException(v.source());
@@ -728,39 +539,5 @@ public final class TeacherHackingLab {
     /** Evaluations at a quarter and a half of the interval as well: the power-law fit needs the first decades of steps. */
     static Set<Long> earlyEvaluations(int evalEvery) {
         return Set.of((long) Math.max(1, evalEvery / 4), (long) Math.max(1, evalEvery / 2));
-    }
-
-    private static void putIds(ObjectNode r, String field, long[] ids) {
-        var a = r.putArray(field);
-        for (long t : ids) {
-            a.add(t);
-        }
-    }
-
-    private static long[] ids(JsonNode a) {
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asLong();
-        }
-        return out;
-    }
-
-    private static void writePairs(Path file, List<String[]> pairs) {
-        List<ObjectNode> rows = new ArrayList<>();
-        for (String[] p : pairs) {
-            ObjectNode r = Json.object();
-            r.put("prompt", p[0]);
-            r.put("response", p[1]);
-            rows.add(r);
-        }
-        Jsonl.write(file, rows);
-    }
-
-    private static List<String[]> readPairs(Path file) {
-        List<String[]> out = new ArrayList<>();
-        for (Jsonl.Line l : Jsonl.read(file)) {
-            out.add(new String[] {l.text(file, "prompt"), l.text(file, "response")});
-        }
-        return out;
     }
 }

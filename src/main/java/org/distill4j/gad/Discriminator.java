@@ -117,7 +117,9 @@ public final class Discriminator implements AutoCloseable {
         NDArray hidden = backbone.hidden(ids, null, null, null);
         long h = hidden.getShape().get(2);
         NDArray at = hidden.gather(m.create(last, new Shape(b, 1, 1)).broadcast(new Shape(b, 1, h)), 1).reshape(b, h);
-        return at.matMul(head.transpose()).reshape(b);
+        NDArray headT = head.transpose(); // owned by the head's manager unless moved: one array kept per call
+        headT.attach(m);
+        return at.matMul(headT).reshape(b);
     }
 
     /** Writes the backbone checkpoint files and the head into an existing directory, each file atomically. */

@@ -55,6 +55,20 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
     }
 
     /** The phase that step {@code step} (0-based) belongs to. */
+    /** Micro-batches of {@code n} prompt indices, [from, to) each, at most {@link #microPrompts} long. */
+    public java.util.List<int[]> microBatches(int n) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (int s = 0; s < n; s += microPrompts) {
+            out.add(new int[] {s, Math.min(n, s + microPrompts)});
+        }
+        return out;
+    }
+
+    /** The loop's cadence for these phases. */
+    public org.distill4j.train.Trainer.Loop loop() {
+        return new org.distill4j.train.Trainer.Loop(totalSteps(), evalEvery, saveEvery, logEvery, maxBadSteps);
+    }
+
     public Phase phaseAt(long step) {
         long end = 0;
         for (Phase p : phases) {

@@ -5,7 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.distill4j.eval.LabEvaluator;
+import org.distill4j.data.PromptTemplate;
+import org.distill4j.eval.ProxyGoldenEvaluator;
+import org.distill4j.generate.Sampler;
 import org.distill4j.eval.TextOverlap;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.SamplingParams;
@@ -25,7 +27,7 @@ public final class GadEvaluation implements Supplier<Map<String, Double>> {
     private final List<String> references;
     private final SamplingParams params;
     private final Transformer oracle;
-    private final LabEvaluator lab;
+    private final ProxyGoldenEvaluator lab;
 
     /**
      * @param references the teacher's response to each prompt (same order)
@@ -33,14 +35,17 @@ public final class GadEvaluation implements Supplier<Map<String, Double>> {
      * @param lab        golden/proxy metrics of the teacher-hacking lab; may be null
      */
     public GadEvaluation(LanguageModel student, List<String> prompts, List<String> references, SamplingParams params,
-                         Transformer oracle, LabEvaluator lab) {
+                         Transformer oracle, ProxyGoldenEvaluator lab) {
         if (prompts.size() != references.size()) {
             throw new IllegalArgumentException(prompts.size() + " prompts but " + references.size() + " references");
         }
         this.student = student;
         this.prompts = new ArrayList<>();
+        // conversation prompts are rendered by the student's own chat template (beside its tokenizer)
+        PromptTemplate template = PromptTemplate.forCheckpoint(student.tokenizer().file().toAbsolutePath().getParent(),
+                student.tokenizer(), student.config().eosTokenId());
         for (String p : prompts) {
-            this.prompts.add(student.encodePrompt(p));
+            this.prompts.add(template.promptOfKey(p));
         }
         this.references = List.copyOf(references);
         this.params = params;
@@ -51,7 +56,7 @@ public final class GadEvaluation implements Supplier<Map<String, Double>> {
     @Override
     public Map<String, Double> get() {
         Map<String, Double> out = new LinkedHashMap<>();
-        List<Sample> samples = student.sampler().generate(prompts, params.withN(1));
+        List<Sample> samples = new Sampler(student.transformer(), student.tokenizer()).generate(prompts, params.withN(1));
         List<TextOverlap.Scores> scores = new ArrayList<>(samples.size());
         double tokens = 0;
         double repetition = 0;

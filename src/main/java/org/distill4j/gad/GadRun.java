@@ -10,6 +10,8 @@ import java.util.function.Supplier;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.LanguageModel;
+import org.distill4j.train.RunSettings;
+import org.distill4j.train.Trainer;
 import org.distill4j.util.UserError;
 
 /**
@@ -22,16 +24,17 @@ public final class GadRun {
 
     /**
      * @param evaluation given the student being trained, the metrics computed at each evaluation (or null)
+     * @param settings   the run's settings, saved in its checkpoints (null: not checked on resume)
      */
-    public static GadTrainer.Result run(Path studentDir, GadConfig cfg, TeacherResponses teacher, List<String> prompts,
+    public static Trainer.Result run(Path studentDir, GadConfig cfg, TeacherResponses teacher, List<String> prompts,
                                         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation, Path out,
-                                        boolean resume, PrintWriter log) {
+                                        boolean resume, RunSettings settings, PrintWriter log) {
         try (LanguageModel student = LanguageModel.load(studentDir)) {
             long eos = student.config().eosTokenId();
             if (eos < 0) {
                 throw new UserError(studentDir + "/config.json: no eos_token_id (responses must end with one)");
             }
-            PromptTemplate template = new PromptTemplate(student.tokenizer(), eos);
+            PromptTemplate template = PromptTemplate.forCheckpoint(studentDir, student.tokenizer(), eos);
             TeacherResponses.Pairing pairing = teacher.pair(prompts, template, cfg.maxNewTokens(),
                     student.config().maxPositionEmbeddings());
             log.println("gad: " + pairing.summary());
@@ -42,11 +45,11 @@ public final class GadRun {
             Map<String, Path> files = Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER));
             try (NDManager dm = NDManager.newBaseManager();
                  Discriminator d = cfg.anyDiscriminator() ? Discriminator.fromStudent(studentDir, dm, cfg.seed()) : null) {
-                GadTrainer trainer = new GadTrainer(student.transformer(), d, cfg, out, files, student.eosIds());
+                GadStep step = new GadStep(student.transformer(), d, cfg, pairing.examples(), files, student.eosIds());
                 if (evaluation != null) {
-                    trainer.evaluation(evaluation.apply(student));
+                    step.evaluation(evaluation.apply(student));
                 }
-                return trainer.run(pairing.examples(), resume);
+                return new Trainer(out, cfg.loop()).settings(settings).run(step, resume);
             }
         }
     }

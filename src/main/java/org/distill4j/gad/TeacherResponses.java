@@ -7,21 +7,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.distill4j.data.Conversation;
 import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.teacher.BlackBoxTeacher;
-import org.distill4j.teacher.Journal;
-import org.distill4j.teacher.OpenAiTeacher;
-import org.distill4j.teacher.TeachReport;
-import org.distill4j.teacher.TeacherPrompt;
+import org.distill4j.openai.Journal;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.BatchReport;
+import org.distill4j.openai.Prompt;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 
 /**
- * What a black-box teacher answered, as text, by prompt text (one or more responses per prompt). Read
- * from a JSONL file of {@code {"prompt", "response"}} rows, or collected from a teacher and written as
- * such a file, which a resumed run reads back instead of asking again.
+ * What a black-box teacher answered, as text, by prompt (one or more responses per prompt). Read
+ * from a JSONL file of {@code {"prompt", "response"}} rows (or {@code {"messages", "response"}} for conversations,
+ * keyed by {@link Conversation#key()}), or collected from a teacher and written as such a file, which a resumed run
+ * reads back instead of asking again.
  */
 public final class TeacherResponses {
     private final Map<String, List<String>> byPrompt;
@@ -34,7 +36,7 @@ public final class TeacherResponses {
     public static TeacherResponses read(Path file) {
         Map<String, List<String>> m = new LinkedHashMap<>();
         for (Jsonl.Line l : Jsonl.read(file)) {
-            String prompt = l.text(file, "prompt");
+            String prompt = Conversation.promptKey(l, file);
             if (!l.value().path("response").isTextual()) {
                 throw new UserError(file + ":" + l.number() + ": field 'response' must be a string");
             }
@@ -58,10 +60,10 @@ public final class TeacherResponses {
      * asks twice. Requests that still fail after the client's retries are reported on {@code log} and
      * their prompts left without a response (the caller skips and counts them): the run goes on.
      */
-    public static TeacherResponses collect(OpenAiTeacher teacher, List<String> prompts, int n, Path journalFile, PrintWriter log) {
-        List<TeacherPrompt> asked = prompts.stream().<TeacherPrompt>map(TeacherPrompt.Text::new).toList();
+    public static TeacherResponses collect(OpenAiClient teacher, List<String> prompts, int n, Path journalFile, PrintWriter log) {
+        List<Prompt> asked = prompts.stream().map(Prompt::ofKey).toList();
         try (Journal journal = Journal.open(journalFile, teacher.fingerprint(asked))) {
-            TeachReport report = teacher.run(asked, n, journal, k -> { });
+            BatchReport report = teacher.run(asked, n, journal, k -> { });
             log.println("teacher: " + report.summary());
             if (!report.complete()) {
                 log.println("teacher: " + report.failures().size() + " requests failed for good; their prompts are skipped "
@@ -89,8 +91,8 @@ public final class TeacherResponses {
     public void write(Path file) {
         List<ObjectNode> rows = new ArrayList<>();
         byPrompt.forEach((p, rs) -> rs.forEach(r -> {
-            ObjectNode o = Json.object();
-            o.put("prompt", p);
+            Conversation c = Conversation.fromKey(p);
+            ObjectNode o = c == null ? Json.object().put("prompt", p) : c.json(); // a conversation as sft reads it
             o.put("response", r);
             rows.add(o);
         }));
@@ -115,7 +117,7 @@ public final class TeacherResponses {
                 missing++;
                 continue;
             }
-            long[] prompt = template.prompt(p);
+            long[] prompt = template.promptOfKey(p);
             if (prompt.length + maxResponseTokens > maxPositions) {
                 tooLong++;
                 continue;

@@ -188,7 +188,7 @@ public final class Sampler {
                     stepIds[r] = tok;
                     if (p.eosIds().contains((int) tok)) {
                         finish[r] = Sample.Finish.EOS;
-                    } else if (!p.stop().isEmpty() && stopIndex(decode(generated[r], length[r]), p) >= 0) {
+                    } else if (!p.stop().isEmpty() && stopIndex(decode(rowPrompt[r], generated[r], length[r]), p) >= 0) {
                         finish[r] = Sample.Finish.STOP;
                     } else if (length[r] == p.maxNewTokens()) {
                         finish[r] = Sample.Finish.LENGTH;
@@ -206,7 +206,7 @@ public final class Sampler {
             long[] toks = Arrays.copyOf(generated[r], length[r]);
             String text = null;
             if (tokenizer != null) {
-                text = decode(toks, toks.length);
+                text = decode(rowPrompt[r], toks, toks.length);
                 int cut = stopIndex(text, p);
                 if (cut >= 0) {
                     text = text.substring(0, cut);
@@ -219,8 +219,9 @@ public final class Sampler {
         return out;
     }
 
-    private String decode(long[] tokens, int len) {
-        return tokenizer.decode(Arrays.copyOf(tokens, len));
+    /** A row's text so far, decoded after its prompt (decoded alone, SentencePiece would drop its first space). */
+    private String decode(long[] prompt, long[] tokens, int len) {
+        return tokenizer.decodeAfter(prompt, Arrays.copyOf(tokens, len));
     }
 
     private static int stopIndex(String text, SamplingParams p) {

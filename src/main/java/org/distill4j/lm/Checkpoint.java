@@ -150,6 +150,10 @@ public final class Checkpoint {
             byte[] bytes = Files.readAllBytes(e.getValue());
             AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));
         }
+        Path tokenizer = extraFiles.get(TOKENIZER);
+        if (tokenizer != null && !extraFiles.containsKey(TokenizerConfig.FILE)) { // so AutoTokenizer loads the directory
+            TokenizerConfig.writeFor(dir, tokenizer, model.config());
+        }
     }
 
     @FunctionalInterface

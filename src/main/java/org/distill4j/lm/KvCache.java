@@ -69,6 +69,34 @@ public final class KvCache implements AutoCloseable {
         length += t;
     }
 
+    /**
+     * Copies positions {@code fromAt .. fromAt + len - 1} of row {@code fromRow} of {@code source} into row
+     * {@code toRow} of this cache, at positions {@code at .. at + len - 1} (which must lie below {@link #length()}, so that the
+     * next step does not write over them). Lets a server prefill newcomers in a small batch of their own and
+     * then seat them in the running batch's cache.
+     */
+    public void copyRow(KvCache source, int fromRow, int fromAt, int len, int toRow, int at) {
+        if (at < 0 || at + len > length || fromAt < 0 || fromAt + len > source.length) {
+            throw new IllegalArgumentException("cannot copy " + len + " positions to " + at + " of a cache holding " + length
+                    + " (the source holds " + source.length + ")");
+        }
+        long[] step = {1, 1, 1, 1};
+        try (NDManager scratch = manager.newSubManager()) {
+            for (int layer = 0; layer < keys.length; layer++) {
+                long[] shape = keys[layer].getShape().getShape();
+                long[] from = {toRow, 0, at, 0};
+                long[] to = {toRow + 1, shape[1], at + len, shape[3]};
+                for (NDArray[] pair : new NDArray[][] {{source.keys[layer], keys[layer]}, {source.values[layer], values[layer]}}) {
+                    NDArray row = JniUtils.slice((PtNDArray) pair[0], 0, fromRow, fromRow + 1, 1);
+                    row.attach(scratch);
+                    NDArray span = JniUtils.slice((PtNDArray) row, 2, fromAt, fromAt + len, 1);
+                    span.attach(scratch);
+                    JniUtils.indexSet((PtNDArray) pair[1], (PtNDArray) span, from, to, step);
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         manager.close();

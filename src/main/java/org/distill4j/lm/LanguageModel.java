@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.distill4j.generate.Sampler;
 import org.distill4j.util.Json;
 import org.distill4j.util.Scalars;
 
@@ -80,10 +79,6 @@ public final class LanguageModel implements AutoCloseable {
         return eosIds;
     }
 
-    public Sampler sampler() {
-        return new Sampler(transformer, tokenizer);
-    }
-
     /** Token ids of a prompt, with the special tokens (BOS) the tokenizer file adds. */
     public long[] encodePrompt(String text) {
         return tokenizer.encode(text, true);
@@ -135,11 +130,6 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    /** {@link #responseLogits(Transformer, NDManager, List, List)} of tokenized examples. */
-    public static ResponseLogits responseLogits(Transformer model, NDManager m, List<org.distill4j.data.Example> batch) {
-        return withLogits(model, responseHidden(model, m, batch));
-    }
-
     /**
      * Response-position logits of prompt + response rows (right-padded). Differentiable: call inside a
      * GradientCollector to train on it. Right padding needs no key mask: a padded key is only visible
@@ -153,12 +143,6 @@ public final class LanguageModel implements AutoCloseable {
     /** Only the response positions go through the LM head. */
     private static ResponseLogits withLogits(Transformer model, ResponseHidden h) {
         return new ResponseLogits(model.logits(h.hidden()), h.targets(), h.mask());
-    }
-
-    /** {@link #responseHidden(Transformer, NDManager, List, List)} of tokenized examples. */
-    public static ResponseHidden responseHidden(Transformer model, NDManager m, List<org.distill4j.data.Example> batch) {
-        return responseHidden(model, m, batch.stream().map(org.distill4j.data.Example::prompt).toList(),
-                batch.stream().map(org.distill4j.data.Example::response).toList());
     }
 
     /** {@link ResponseHidden} of prompt + response rows (right-padded); differentiable, like {@link #responseLogits}. */

@@ -19,6 +19,9 @@ import org.distill4j.util.UserError;
  * so this is the one loading path.
  */
 public final class Tokenizer implements AutoCloseable {
+    /** Tokens of context {@link #decodeAfter} decodes before a continuation (enough for any decoder's look-back). */
+    static final int CONTEXT = 8;
+
     private final Path file;
     private final HuggingFaceTokenizer hf;
     private final Map<String, Integer> specialIds;
@@ -88,6 +91,52 @@ public final class Tokenizer implements AutoCloseable {
     /** Text of {@code ids}, with special tokens (e.g. {@code </s>}) written out unless skipped. */
     public String decode(long[] ids, boolean skipSpecialTokens) {
         return hf.decode(ids, skipSpecialTokens);
+    }
+
+    /**
+     * The text that {@code ids} add when they follow {@code context}: decode(context + ids) minus decode(context),
+     * over the last {@value #CONTEXT} tokens of the context. This is how transformers' streamers and vLLM turn
+     * generated tokens into text. Decoding {@code ids} alone is wrong for a continuation: a SentencePiece
+     * (metaspace) decoder strips the leading space of the first token of a text ("frog" + "who" instead of
+     * "frog" + " who"), and a byte-level token may complete a character begun in the context.
+     */
+    public String decodeAfter(long[] context, long[] ids, boolean skipSpecialTokens) {
+        long[] window = window(context);
+        return after(window, hf.decode(window, skipSpecialTokens), ids, skipSpecialTokens);
+    }
+
+    /** The text of each of {@code alternatives} placed after {@code context} (top-k lists), the context decoded once. */
+    public String[] decodeEachAfter(long[] context, long[] alternatives, boolean skipSpecialTokens) {
+        long[] window = window(context);
+        String before = hf.decode(window, skipSpecialTokens);
+        String[] out = new String[alternatives.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = after(window, before, new long[] {alternatives[i]}, skipSpecialTokens);
+        }
+        return out;
+    }
+
+    private static long[] window(long[] context) {
+        return java.util.Arrays.copyOfRange(context, Math.max(0, context.length - CONTEXT), context.length);
+    }
+
+    private String after(long[] window, String before, long[] ids, boolean skipSpecialTokens) {
+        if (window.length == 0) {
+            return hf.decode(ids, skipSpecialTokens);
+        }
+        long[] all = java.util.Arrays.copyOf(window, window.length + ids.length);
+        System.arraycopy(ids, 0, all, window.length, ids.length);
+        String with = hf.decode(all, skipSpecialTokens);
+        int common = 0; // the context's text, up to a character the continuation completes
+        while (common < before.length() && common < with.length() && before.charAt(common) == with.charAt(common)) {
+            common++;
+        }
+        return with.substring(common);
+    }
+
+    /** As {@link #decodeAfter(long[], long[], boolean)}, special tokens skipped (the text of a generation). */
+    public String decodeAfter(long[] context, long[] ids) {
+        return decodeAfter(context, ids, true);
     }
 
     /** Id of an added (special) token such as {@code </s>}. */

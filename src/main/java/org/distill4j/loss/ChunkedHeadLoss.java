@@ -197,7 +197,8 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows, double logitSoftc
                          double ceWeight, double scale, int diagnosticsK) {
         int n = Math.toIntExact(hidden.getShape().get(0));
         NDManager owner = hidden.getManager();
-        NDArray logits = capped(linear(hidden, head.get(new NDIndex(":" + vocab))).expandDims(0));
+        // the head's rows view belongs to the head's (the model's) manager unless attached here: one array kept per call
+        NDArray logits = capped(linear(hidden, own(owner, head.get(new NDIndex(":" + vocab)))).expandDims(0));
         NDArray valid = weights.stopGradient().expandDims(0);
         try (NDManager scope = owner.newSubManager()) {
             TeacherBlock t = teacher == null ? null : teacher.rows(0, n, scope);

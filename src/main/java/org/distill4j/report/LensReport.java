@@ -23,6 +23,9 @@ import org.knowm.xchart.XYChart;
  * method the final and best values with their spread over seeds.
  */
 public final class LensReport {
+    /** The oracle lens's configuration in its run directory: what marks a lens run (written by experiment.LensConfig). */
+    public static final String LENS_CONFIG_FILE = "lens.yaml";
+
     static final List<String> ORDER = List.of("seqkd", "gad", "frozen-d");
 
     /** Evaluation metrics: key, label, whether lower is better (null: neither, e.g. length). */
@@ -82,7 +85,7 @@ public final class LensReport {
 
     /** Whether {@code dir} holds GAD-family runs (an oracle lens, or a single gad/seqkd run). */
     public static boolean applies(Path dir) {
-        return java.nio.file.Files.exists(dir.resolve(org.distill4j.experiment.LensConfig.FILE)) || isSingleRun(dir);
+        return java.nio.file.Files.exists(dir.resolve(LENS_CONFIG_FILE)) || isSingleRun(dir);
     }
 
     private static Map<String, List<RunCurves>> single(Path dir) {

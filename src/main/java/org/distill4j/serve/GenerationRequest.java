@@ -13,9 +13,11 @@ import java.util.List;
  * @param rowSeeds    one seed per (prompt, sample) row, prompt-major
  * @param logprobs    null: no log-probs; k >= 0: chosen-token log-probs and the top k
  * @param echo        return the prompt (and, with logprobs, its tokens' log-probs) before the completion
+ * @param stream      answer as server-sent events, a chunk per decoding step
+ * @param streamUsage with stream: end with a chunk that carries the usage (stream_options.include_usage)
  */
 record GenerationRequest(boolean chat, List<long[]> promptIds, List<String> promptTexts, int n, SamplingKey key,
-                         long[] rowSeeds, Integer logprobs, boolean echo) {
+                         long[] rowSeeds, Integer logprobs, boolean echo, boolean stream, boolean streamUsage) {
     GenerationRequest {
         promptIds = List.copyOf(promptIds);
         promptTexts = List.copyOf(promptTexts);

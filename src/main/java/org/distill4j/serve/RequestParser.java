@@ -42,7 +42,8 @@ final class RequestParser {
     }
 
     /** Settings shared by both endpoints. */
-    private record Common(double temperature, int topK, double topP, int n, List<String> stop, Long seed) {}
+    private record Common(double temperature, int topK, double topP, int n, List<String> stop, Long seed, boolean stream,
+                          boolean streamUsage) {}
 
     GenerationRequest completion(ObjectNode body) {
         RequestFields f = new RequestFields(body);
@@ -53,6 +54,9 @@ final class RequestParser {
         List<long[]> ids = new ArrayList<>();
         readPrompts(f, texts, ids);
         boolean echo = f.bool("echo", false);
+        if (echo && c.stream()) {
+            throw ApiError.unsupported("echo", "'echo' is not supported with 'stream': true");
+        }
         JsonNode lp = f.get("logprobs");
         if (lp != null && lp.isBoolean()) {
             throw RequestFields.wrongType("logprobs", "an integer (the number of top log-probs, as in the completions API)", lp);
@@ -67,7 +71,8 @@ final class RequestParser {
         }
         checkRows(ids.size(), c.n());
         SamplingKey key = new SamplingKey(c.temperature(), c.topK(), c.topP(), maxTokens, c.stop(), eosIds);
-        return new GenerationRequest(false, ids, texts, c.n(), key, seeds(c.seed(), ids.size() * c.n()), logprobs, echo);
+        return new GenerationRequest(false, ids, texts, c.n(), key, seeds(c.seed(), ids.size() * c.n()), logprobs, echo,
+                c.stream(), c.streamUsage());
     }
 
     GenerationRequest chat(ObjectNode body) {
@@ -78,7 +83,7 @@ final class RequestParser {
         f.refuseUnlessNeutral("tool_choice", v -> v.isTextual() && v.asText().equals("none"), "tool calls are not implemented");
         f.refuseUnlessNeutral("response_format", v -> v.path("type").asText().equals("text"), "only {\"type\": \"text\"} is supported");
         List<ChatMessage> messages = readMessages(f);
-        String text = template.render(messages);
+        String text = template.render(messages, templateKwargs(f));
         long[] prompt = tokenizer.encode(text, template.addSpecialTokens());
         if (prompt.length == 0) {
             throw ApiError.invalid("messages", "invalid_value", "the rendered chat prompt has no tokens");
@@ -105,7 +110,7 @@ final class RequestParser {
         }
         SamplingKey key = new SamplingKey(c.temperature(), c.topK(), c.topP(), maxTokens, stop, eos);
         return new GenerationRequest(true, List.of(prompt), List.of(text), c.n(), key, seeds(c.seed(), c.n()),
-                logprobs ? top : null, false);
+                logprobs ? top : null, false, c.stream(), c.streamUsage());
     }
 
     private Common common(RequestFields f) {
@@ -114,7 +119,8 @@ final class RequestParser {
             throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
                     "The model '" + model + "' does not exist; this server serves '" + modelName + "'");
         }
-        f.refuseUnlessNeutral("stream", v -> v.isBoolean() && !v.asBoolean(), "streaming responses are not implemented");
+        boolean stream = f.bool("stream", false);
+        boolean streamUsage = streamOptions(f, stream);
         f.refuseUnlessNeutral("presence_penalty", v -> v.isNumber() && v.asDouble() == 0, "penalties are not implemented");
         f.refuseUnlessNeutral("frequency_penalty", v -> v.isNumber() && v.asDouble() == 0, "penalties are not implemented");
         f.refuseUnlessNeutral("logit_bias", v -> v.isObject() && v.isEmpty(), "logit bias is not implemented");
@@ -127,7 +133,26 @@ final class RequestParser {
         int n = f.integer("n", 1, 1, MAX_N);
         List<String> stop = f.stopStrings("stop", MAX_STOP);
         Long seed = f.optionalLong("seed");
-        return new Common(temperature, Math.max(0, topK), topP, n, stop, seed);
+        return new Common(temperature, Math.max(0, topK), topP, n, stop, seed, stream, streamUsage);
+    }
+
+    /** stream_options: {"include_usage": bool}, only with stream (as OpenAI requires). */
+    private static boolean streamOptions(RequestFields f, boolean stream) {
+        JsonNode o = f.get("stream_options");
+        if (o == null || o.isNull()) {
+            return false;
+        }
+        if (!stream) {
+            throw ApiError.invalid("stream_options", "invalid_value", "'stream_options' is only allowed with 'stream': true");
+        }
+        if (!o.isObject()) {
+            throw RequestFields.wrongType("stream_options", "an object", o);
+        }
+        JsonNode usage = o.get("include_usage");
+        if (usage != null && !usage.isNull() && !usage.isBoolean()) {
+            throw RequestFields.wrongType("stream_options.include_usage", "a boolean", usage);
+        }
+        return usage != null && usage.asBoolean(false);
     }
 
     /** prompt: a string, an array of strings, an array of token ids, or an array of such arrays. */
@@ -188,6 +213,18 @@ final class RequestParser {
         }
         texts.add(tokenizer.decode(out, false));
         ids.add(out);
+    }
+
+    /** {@code chat_template_kwargs} (vLLM's name): keyword arguments the checkpoint's template reads, e.g. enable_thinking. */
+    private static java.util.Map<String, Object> templateKwargs(RequestFields f) {
+        JsonNode kw = f.get("chat_template_kwargs");
+        if (kw == null || kw.isNull()) {
+            return java.util.Map.of();
+        }
+        if (!kw.isObject()) {
+            throw RequestFields.wrongType("chat_template_kwargs", "an object", kw);
+        }
+        return org.distill4j.util.Json.MAPPER.convertValue(kw, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {});
     }
 
     private List<ChatMessage> readMessages(RequestFields f) {

@@ -91,7 +91,7 @@ final class ResponseBuilder {
         if (scores != null) {
             String[] pieces = tokens.pieces(prompt, 0);
             for (int j = 0; j < prompt.length; j++) {
-                offset = addToken(pieces[j], prompt[j], scores.logprobs()[j], scores.top()[j], k, offset,
+                offset = addToken(pieces[j], prompt, j, scores.logprobs()[j], scores.top()[j], k, offset,
                         tokenTexts, tokenLogprobs, top, offsets, ids, topIds, topValues);
             }
         }
@@ -100,14 +100,15 @@ final class ResponseBuilder {
             String[] pieces = tokens.pieces(all, prompt.length);
             for (int j = 0; j < sample.tokens().length; j++) {
                 TopLogprobs t = sample.top().isEmpty() ? null : sample.top().get(j);
-                offset = addToken(pieces[j], sample.tokens()[j], sample.logprobs()[j], t, k, offset,
+                offset = addToken(pieces[j], all, prompt.length + j, sample.logprobs()[j], t, k, offset,
                         tokenTexts, tokenLogprobs, top, offsets, ids, topIds, topValues);
             }
         }
         return lp;
     }
 
-    private int addToken(String piece, long id, float logprob, TopLogprobs t, int k, int offset,
+    /** Token {@code seq[pos]}: its piece, log-prob and top-k, the alternatives' texts decoded at the same position. */
+    private int addToken(String piece, long[] seq, int pos, float logprob, TopLogprobs t, int k, int offset,
                          ArrayNode tokenTexts, ArrayNode tokenLogprobs, ArrayNode top, ArrayNode offsets,
                          ArrayNode ids, ArrayNode topIds, ArrayNode topValues) {
         tokenTexts.add(piece);
@@ -117,7 +118,7 @@ final class ResponseBuilder {
             tokenLogprobs.add(logprob);
         }
         offsets.add(offset);
-        ids.add(id);
+        ids.add(seq[pos]);
         if (t == null) {
             top.addNull();
             topIds.addNull();
@@ -126,8 +127,9 @@ final class ResponseBuilder {
             ObjectNode byText = top.addObject();
             ArrayNode idRow = topIds.addArray();
             ArrayNode valueRow = topValues.addArray();
-            for (int m = 0; m < Math.min(k, t.size()); m++) {
-                String text = tokens.of(t.ids()[m]);
+            String[] texts = tokens.at(seq, pos, t.ids(), k);
+            for (int m = 0; m < texts.length; m++) {
+                String text = texts[m];
                 if (!byText.has(text)) { // two ids with one text: keep the likelier (listed first)
                     byText.put(text, t.logprobs()[m]);
                 }
@@ -140,21 +142,23 @@ final class ResponseBuilder {
 
     private ArrayNode chatLogprobs(long[] prompt, Sample sample, int k) {
         ArrayNode content = Json.MAPPER.createArrayNode();
-        String[] pieces = tokens.pieces(concat(prompt, sample.tokens()), prompt.length);
+        long[] all = concat(prompt, sample.tokens());
+        String[] pieces = tokens.pieces(all, prompt.length);
         for (int j = 0; j < sample.tokens().length; j++) {
             ObjectNode e = tokenEntry(content.addObject(), pieces[j], sample.tokens()[j], sample.logprobs()[j]);
             ArrayNode alternatives = e.putArray("top_logprobs");
             if (!sample.top().isEmpty()) {
                 TopLogprobs t = sample.top().get(j);
-                for (int m = 0; m < Math.min(k, t.size()); m++) {
-                    tokenEntry(alternatives.addObject(), tokens.of(t.ids()[m]), t.ids()[m], t.logprobs()[m]);
+                String[] texts = tokens.at(all, prompt.length + j, t.ids(), k);
+                for (int m = 0; m < texts.length; m++) {
+                    tokenEntry(alternatives.addObject(), texts[m], t.ids()[m], t.logprobs()[m]);
                 }
             }
         }
         return content;
     }
 
-    private static ObjectNode tokenEntry(ObjectNode e, String text, long id, float logprob) {
+    static ObjectNode tokenEntry(ObjectNode e, String text, long id, float logprob) {
         e.put("token", text);
         e.put("logprob", logprob);
         ArrayNode bytes = e.putArray("bytes");
@@ -165,7 +169,7 @@ final class ResponseBuilder {
         return e;
     }
 
-    private ObjectNode header(String idPrefix, String object) {
+    ObjectNode header(String idPrefix, String object) {
         ObjectNode root = Json.object();
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
@@ -176,15 +180,19 @@ final class ResponseBuilder {
         return root;
     }
 
-    private static void usage(ObjectNode root, long prompt, long completion) {
+    static void usage(ObjectNode root, long prompt, long completion) {
         ObjectNode u = root.putObject("usage");
         u.put("prompt_tokens", prompt);
         u.put("completion_tokens", completion);
         u.put("total_tokens", prompt + completion);
     }
 
-    private static String finishReason(Sample s) {
-        return s.finish() == Sample.Finish.LENGTH ? "length" : "stop";
+    static String finishReason(Sample s) {
+        return finishReason(s.finish());
+    }
+
+    static String finishReason(Sample.Finish f) {
+        return f == Sample.Finish.LENGTH ? "length" : "stop";
     }
 
     private static long[] concat(long[] a, long[] b) {

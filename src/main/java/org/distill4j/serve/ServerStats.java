@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.concurrent.atomic.AtomicLong;
 import org.distill4j.util.Json;
 
-/** Counters a test or an operator can read (GET /stats): how well requests were batched, and errors. */
+/** Counters a test or an operator can read (GET /stats): how well requests shared decoding steps, and errors. */
 public final class ServerStats {
     private final AtomicLong generationRequests = new AtomicLong();
-    private final AtomicLong samplingBatches = new AtomicLong();
-    private final AtomicLong sampledRequests = new AtomicLong();
-    private final AtomicLong sampledRows = new AtomicLong();
+    private final AtomicLong decodingSteps = new AtomicLong();
+    private final AtomicLong decodedRows = new AtomicLong();
+    private final AtomicLong cacheRebuilds = new AtomicLong();
     private final AtomicLong scoringBatches = new AtomicLong();
+    private final AtomicLong cancelledRequests = new AtomicLong();
     private final AtomicLong clientErrors = new AtomicLong();
     private final AtomicLong serverErrors = new AtomicLong();
 
@@ -18,10 +19,14 @@ public final class ServerStats {
         generationRequests.incrementAndGet();
     }
 
-    void samplingBatch(int requests, int rows) {
-        samplingBatches.incrementAndGet();
-        sampledRequests.addAndGet(requests);
-        sampledRows.addAndGet(rows);
+    void step(int rows, long rebuildsSoFar) {
+        decodingSteps.incrementAndGet();
+        decodedRows.addAndGet(rows);
+        cacheRebuilds.set(rebuildsSoFar);
+    }
+
+    void cancelled() {
+        cancelledRequests.incrementAndGet();
     }
 
     void scoringBatch() {
@@ -31,7 +36,7 @@ public final class ServerStats {
     void response(int status) {
         if (status >= 500) {
             serverErrors.incrementAndGet();
-        } else if (status >= 400) {
+        } else if (status >= 400 && status != OpenAiServer.CLIENT_CLOSED) { // 499 is counted as cancelled
             clientErrors.incrementAndGet();
         }
     }
@@ -41,18 +46,28 @@ public final class ServerStats {
         return generationRequests.get();
     }
 
-    /** Sampler.generate calls: fewer than the requests that sampled when batching works. */
-    public long samplingBatches() {
-        return samplingBatches.get();
+    /** Forward passes of the running batch: each decodes one token for every row in it. */
+    public long decodingSteps() {
+        return decodingSteps.get();
     }
 
-    /** Requests served by those calls (each counted once per call it took part in). */
-    public long sampledRequests() {
-        return sampledRequests.get();
+    /** Tokens decoded by those steps (rows summed over steps): above the steps when requests share them. */
+    public long decodedRows() {
+        return decodedRows.get();
     }
 
     public long scoringBatches() {
         return scoringBatches.get();
+    }
+
+    /** Requests dropped because their client went away before the answer. */
+    public long cancelledRequests() {
+        return cancelledRequests.get();
+    }
+
+    /** Times the running batch's KV cache was rebuilt (every row prefilled again); few when rows join in place. */
+    public long cacheRebuilds() {
+        return cacheRebuilds.get();
     }
 
     public long clientErrors() {
@@ -66,10 +81,11 @@ public final class ServerStats {
     ObjectNode toJson() {
         ObjectNode o = Json.object();
         o.put("generation_requests", generationRequests.get());
-        o.put("sampling_batches", samplingBatches.get());
-        o.put("sampled_requests", sampledRequests.get());
-        o.put("sampled_rows", sampledRows.get());
+        o.put("decoding_steps", decodingSteps.get());
+        o.put("decoded_rows", decodedRows.get());
+        o.put("cache_rebuilds", cacheRebuilds.get());
         o.put("scoring_batches", scoringBatches.get());
+        o.put("cancelled_requests", cancelledRequests.get());
         o.put("client_errors", clientErrors.get());
         o.put("server_errors", serverErrors.get());
         return o;

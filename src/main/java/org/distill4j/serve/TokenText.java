@@ -1,44 +1,51 @@
 package org.distill4j.serve;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 import org.distill4j.lm.Tokenizer;
 
 /**
- * The text of single tokens, for log-prob reports. A token's text depends on its neighbours (a
- * decoder may join words with spaces, byte-level BPE may need several tokens per character), so a
- * token in a sequence is the difference between decoding a short window ending with it and the same
- * window without it; that way the pieces of a sequence concatenate to its text. Special tokens are
- * written out ("</s>"), so an end of sequence is visible.
+ * The text of single tokens, for log-prob reports. A token's text depends on the tokens before it (a decoder
+ * may join words with spaces, a SentencePiece decoder drops the space of a text's first token, byte-level BPE
+ * may need several tokens per character), so a token at position i is decoded after the tokens before it
+ * ({@link Tokenizer#decodeAfter}); the pieces of a sequence then concatenate to its text. The alternatives in a
+ * top-k list are decoded at the same position, so the chosen token's text is among its own top keys. Special
+ * tokens are written out ("</s>"), so an end of sequence is visible.
  */
 final class TokenText {
-    private static final int WINDOW = 4;
-
     private final Tokenizer tokenizer;
-    private final ConcurrentHashMap<Long, String> single = new ConcurrentHashMap<>();
 
     TokenText(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
-    /** The text of one token out of context (for top-k alternatives). */
+    /**
+     * The text of one token out of context. Only for a caller that has no position for it: a token decoded alone
+     * loses a SentencePiece leading space, so top_logprobs keys come from {@link #at(long[], int, long[], int)}.
+     */
     String of(long id) {
-        return single.computeIfAbsent(id, k -> tokenizer.decode(new long[] {k}, false));
+        return tokenizer.decode(new long[] {id}, false);
     }
 
-    /** Pieces of {@code ids[from..]}, each decoded in the context of up to four tokens before it. */
+    /** Pieces of {@code ids[from..]}, each decoded after the tokens before it. */
     String[] pieces(long[] ids, int from) {
         String[] out = new String[ids.length - from];
         for (int i = from; i < ids.length; i++) {
-            int start = Math.max(0, i - WINDOW);
-            if (start == i) {
-                out[i - from] = of(ids[i]);
-                continue;
-            }
-            String before = tokenizer.decode(Arrays.copyOfRange(ids, start, i), false);
-            String with = tokenizer.decode(Arrays.copyOfRange(ids, start, i + 1), false);
-            out[i - from] = with.startsWith(before) ? with.substring(before.length()) : of(ids[i]);
+            out[i - from] = at(ids, i, ids[i]);
         }
         return out;
+    }
+
+    /** The text of token {@code id} at position {@code i} of {@code ids}, after {@code ids[0..i)}. */
+    String at(long[] ids, int i, long id) {
+        return tokenizer.decodeAfter(context(ids, i), new long[] {id}, false);
+    }
+
+    /** The texts of the first {@code k} of {@code alternatives}, each at position {@code i} of {@code ids}. */
+    String[] at(long[] ids, int i, long[] alternatives, int k) {
+        return tokenizer.decodeEachAfter(context(ids, i), Arrays.copyOf(alternatives, Math.min(k, alternatives.length)), false);
+    }
+
+    private static long[] context(long[] ids, int i) {
+        return Arrays.copyOfRange(ids, Math.max(0, i - 16), i);
     }
 }

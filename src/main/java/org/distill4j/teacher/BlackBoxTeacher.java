@@ -10,7 +10,7 @@ public interface BlackBoxTeacher extends AutoCloseable {
     /**
      * {@code n} responses to every prompt: {@code result.get(i).get(j)} is sample j of prompt i.
      *
-     * @throws TeacherException when some responses could not be obtained after retries
+     * @throws EndpointException when some responses could not be obtained after retries
      */
     List<List<String>> respond(List<String> prompts, int n);
 

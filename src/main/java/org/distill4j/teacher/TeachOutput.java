@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.distill4j.openai.Journal;
+import org.distill4j.openai.JournalEntry;
 import org.distill4j.util.Jsonl;
 
 /** The finished data set: every prompt record n times, with "response" and "sample" added, prompt-major. */

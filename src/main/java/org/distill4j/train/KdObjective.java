@@ -17,7 +17,6 @@ import org.distill4j.loss.ChunkedHeadLoss;
 import org.distill4j.loss.Diagnostics;
 import org.distill4j.loss.DistillationLoss;
 import org.distill4j.loss.SparseTeacher;
-import org.distill4j.loss.TopKCache;
 
 /**
  * White-box distillation: the chosen divergence between the teacher's and the student's next-token
@@ -104,7 +103,7 @@ public final class KdObjective implements Objective, AutoCloseable {
         for (int s = 0; s < examples.size(); s += batch) {
             int e = Math.min(examples.size(), s + batch);
             try (NDManager m = teacher.manager().newSubManager()) {
-                NDArray logP = common(LanguageModel.responseLogits(teacher, m, examples.subList(s, e)).logits()).logSoftmax(2);
+                NDArray logP = common(LanguageModel.responseLogits(teacher, m, Example.prompts(examples.subList(s, e)), Example.responses(examples.subList(s, e))).logits()).logSoftmax(2);
                 int r = (int) logP.getShape().get(1);
                 float[] flat = logP.toFloatArray();
                 for (int i = s; i < e; i++) {
@@ -172,8 +171,15 @@ public final class KdObjective implements Objective, AutoCloseable {
         return cachedBatches;
     }
 
+    /** Opens the teacher pipeline, if this run has one, before anything runs on the training thread. */
+    @Override
+    public void start() {
+        pipeline();
+    }
+
     @Override
     public Loss loss(NDManager m, long step, int micro) {
+        pipeline(); // before the student's forward pass: opening it changes this thread's engine threads
         List<List<Example>> all = batches(step);
         long stepTokens = 0;
         for (List<Example> b : all) {
@@ -192,7 +198,7 @@ public final class KdObjective implements Objective, AutoCloseable {
                 truncated++;
             }
         }
-        LanguageModel.ResponseHidden s = LanguageModel.responseHidden(student, m, batch);
+        LanguageModel.ResponseHidden s = LanguageModel.responseHidden(student, m, Example.prompts(batch), Example.responses(batch));
         int b = batch.size();
         int r = (int) s.mask().getShape().get(1);
         ChunkedHeadLoss.TeacherRows teacherRows = teacherRows(m, batch, r, step, micro);
@@ -272,7 +278,7 @@ public final class KdObjective implements Objective, AutoCloseable {
     }
 
     private java.util.function.Function<NDManager, NDArray> teacherForward(List<Example> batch) {
-        return scope -> LanguageModel.responseHidden(teacher, scope, batch).hidden().stopGradient();
+        return scope -> LanguageModel.responseHidden(teacher, scope, Example.prompts(batch), Example.responses(batch)).hidden().stopGradient();
     }
 
     /**
@@ -283,7 +289,7 @@ public final class KdObjective implements Objective, AutoCloseable {
         if (!pipelineChecked) {
             pipelineChecked = true;
             if (pipelineAllowed && teacher != null && source instanceof DataSource.Offline) {
-                pipeline = TeacherPipeline.open(teacher.manager()).orElse(null);
+                pipeline = TeacherPipeline.open().orElse(null);
             }
         }
         return pipeline;

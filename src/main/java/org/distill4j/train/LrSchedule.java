@@ -16,6 +16,14 @@ public sealed interface LrSchedule permits LrSchedule.Constant, LrSchedule.Warmu
         return new WarmupCosine(0, peak, finalLr, warmupSteps, totalSteps);
     }
 
+    /**
+     * The k-th update (k = 1 … W) at k/W of {@code peak}, then {@code peak} (GAD's schedule): a linear warmup that
+     * starts at peak / W instead of 0, so no update is wasted at a zero rate.
+     */
+    static LrSchedule linearWarmup(double peak, long warmupSteps) {
+        return warmupSteps <= 1 ? constant(peak) : new WarmupCosine(peak / warmupSteps, peak, peak, warmupSteps - 1, warmupSteps - 1);
+    }
+
     record Constant(double value) implements LrSchedule {
         public Constant {
             requireRate("lr", value);

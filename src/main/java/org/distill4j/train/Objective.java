@@ -16,6 +16,14 @@ public interface Objective {
      */
     Loss loss(NDManager m, long step, int micro);
 
+    /**
+     * Called on the training thread before the run computes anything (before a resume restores its state
+     * and before the first evaluation): whatever decides how the steps are computed (e.g. how many engine
+     * threads this thread uses) is set here, so that a resumed run computes every step as an uninterrupted
+     * one does.
+     */
+    default void start() {}
+
     /** Validation metrics (no gradient), e.g. {@code val_loss}; empty when there is no validation set. */
     Map<String, Double> evaluate(NDManager m);
 

@@ -58,7 +58,7 @@ public final class SftObjective implements Objective {
         for (Example e : b) {
             tokens += e.length();
         }
-        LanguageModel.ResponseHidden h = LanguageModel.responseHidden(model, m, b);
+        LanguageModel.ResponseHidden h = LanguageModel.responseHidden(model, m, Example.prompts(b), Example.responses(b));
         long n = h.mask().size();
         // the head and the cross-entropy block by block: no [B, R, V] logits kept for backward
         NDArray loss = head.compute(h.hidden().reshape(n, -1), model.headWeight(), model.config().vocabSize(), null,
@@ -67,7 +67,7 @@ public final class SftObjective implements Objective {
     }
 
     private NDArray logProbs(NDManager m, List<Example> b) {
-        return LanguageModel.responseLogits(model, m, b).targetLogProbs();
+        return LanguageModel.responseLogits(model, m, Example.prompts(b), Example.responses(b)).targetLogProbs();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import org.distill4j.util.LiveArrays;
 
 /**
  * Runs the frozen teacher's forward pass for the next micro-batch on a thread of its own while the
@@ -24,18 +25,22 @@ import java.util.function.Function;
  * computed ahead or not (after a resume, or when the trainer asks for another batch than the one
  * prepared), so the numbers do not depend on timing. While the pipeline is open the caller's thread
  * uses the remaining threads; {@link #close} gives them back. Open and close it on the training thread:
- * PyTorch's thread count is per thread.
+ * PyTorch's thread count is per thread. Open it before the training thread computes anything of the run
+ * (its thread count changes when the pipeline opens), so that every step, resumed or not, runs its kernels
+ * with the same thread counts.
+ *
+ * <p>The teacher's arrays live under a root of their own, left out of {@link LiveArrays#count} while in
+ * flight: how far the next pass has got when a metrics row is written depends on timing.
  */
 public final class TeacherPipeline implements AutoCloseable {
-    private final NDManager parent;
+    private final LiveArrays.TransientRoot root = LiveArrays.transientRoot();
     private final int callerThreads;
     private final ExecutorService thread;
     private long pendingKey = -1;
     private Future<NDArray> pending;
     private NDManager pendingScope;
 
-    private TeacherPipeline(NDManager parent, int callerThreads) {
-        this.parent = parent;
+    private TeacherPipeline(int callerThreads) {
         this.callerThreads = callerThreads;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "teacher-pipeline");
@@ -53,12 +58,10 @@ public final class TeacherPipeline implements AutoCloseable {
     /**
      * A pipeline when this thread has at least 2 intra-op threads to share, else empty (the caller then
      * runs the teacher itself).
-     *
-     * @param parent the manager under which the teacher's arrays are created (e.g. the teacher's)
      */
-    public static Optional<TeacherPipeline> open(NDManager parent) {
+    public static Optional<TeacherPipeline> open() {
         int threads = JniUtils.getNumThreads();
-        return threads < 2 ? Optional.empty() : Optional.of(new TeacherPipeline(parent, threads));
+        return threads < 2 ? Optional.empty() : Optional.of(new TeacherPipeline(threads));
     }
 
     /**
@@ -78,13 +81,13 @@ public final class TeacherPipeline implements AutoCloseable {
             pending = null;
         } else {
             discardPending();
-            try (NDManager scope = parent.newSubManager()) {
+            try (NDManager scope = root.manager().newSubManager()) {
                 out = get(submit(scope, work));
                 out.attach(m);
             }
         }
         if (nextWork != null) {
-            pendingScope = parent.newSubManager();
+            pendingScope = root.manager().newSubManager();
             pendingKey = nextKey;
             pending = submit(pendingScope, nextWork);
         }
@@ -136,6 +139,7 @@ public final class TeacherPipeline implements AutoCloseable {
     public void close() {
         discardPending();
         thread.shutdown();
+        root.close();
         JniUtils.setNumThreads(callerThreads);
     }
 }

@@ -28,6 +28,10 @@ public record TrainConfig(long steps, int accumulation, double lr, double finalL
         return LrSchedule.warmupCosine(lr, finalLr, Math.min(warmupSteps, steps), steps);
     }
 
+    public Trainer.Loop loop() {
+        return new Trainer.Loop(steps, evalEvery, saveEvery, logEvery, maxBadSteps);
+    }
+
     public AdamWConfig adamw() {
         return AdamWConfig.DEFAULT.withWeightDecay(weightDecay);
     }

@@ -1,53 +1,80 @@
 package org.distill4j.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.BaseNDManager;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.distill4j.lm.Checkpoint;
-import org.distill4j.lm.Safetensors;
 import org.distill4j.lm.Transformer;
 import org.distill4j.util.Json;
+import org.distill4j.util.LiveArrays;
 import org.distill4j.util.Progress;
 import org.distill4j.util.Rss;
 import org.distill4j.util.UserError;
 
 /**
- * The one training loop: AdamW, warmup + cosine schedule, global-norm clipping, gradient accumulation,
- * periodic validation, non-finite step skipping, atomic resumable checkpoints and metrics.jsonl.
+ * The one training loop, for every method: it runs a {@link TrainingStep} (one model on an {@link Objective}, or
+ * GAD's generator and discriminator) for a number of steps and owns what all methods share: metrics rows and the
+ * window they average, evaluation and checkpoint cadence, the non-finite guard, atomic checkpoints in one layout
+ * (checkpoint/: trainer_state.json, and a subdirectory per model with its optimizer), the settings check and
+ * exact resume.
  *
- * <p>Resume is exact because the loop has no hidden state: the schedule is a function of the step,
- * batch order and sampling are functions of (seed, step) inside the {@link Objective}, and the
- * checkpoint holds the weights (F32) and the optimizer's moments bit for bit.
+ * <p>Resume is exact because the loop has no hidden state: a step is a function of the seed, the step number
+ * and what the checkpoint holds (weights in F32, optimizer moments bit for bit, the step's own state), and the
+ * checkpoint also holds the metrics window since the last row and the count of consecutive skipped steps.
  */
 public final class Trainer {
     public static final String CHECKPOINT_DIR = "checkpoint";
     public static final String STATE_FILE = "trainer_state.json";
-    public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     public static final String METRICS_FILE = "metrics.jsonl";
 
+    /**
+     * The loop's cadence.
+     *
+     * @param steps       optimizer steps in total
+     * @param evalEvery   evaluation every k steps (and at the end); 0 = only at the end
+     * @param saveEvery   resumable checkpoint every k steps (and at the end)
+     * @param logEvery    a metrics row every k steps
+     * @param maxBadSteps consecutive non-finite steps tolerated before the run stops
+     */
+    public record Loop(long steps, long evalEvery, long saveEvery, long logEvery, int maxBadSteps) {
+        public Loop {
+            if (steps < 1) {
+                throw new IllegalArgumentException("steps must be >= 1");
+            }
+        }
+    }
+
+    private final Path outDir;
+    private final Loop loop;
     private final Transformer model;
     private final TrainConfig config;
-    private final Path outDir;
     private final Map<String, Path> modelFiles;
     private Predicate<ObjectNode> afterEval = row -> true;
-    private java.util.Set<Long> extraEvals = java.util.Set.of();
+    private Set<Long> extraEvals = Set.of();
+    private RunSettings settings;
+
+    public Trainer(Path outDir, Loop loop) {
+        this(outDir, loop, null, null, Map.of());
+    }
 
     /**
+     * The loop for one model on an {@link Objective} ({@link #run(Objective, boolean)}).
+     *
      * @param modelFiles files copied next to the weights in every saved checkpoint (tokenizer.json …)
      */
     public Trainer(Transformer model, TrainConfig config, Path outDir, Map<String, Path> modelFiles) {
+        this(outDir, config.loop(), model, config, modelFiles);
+    }
+
+    private Trainer(Path outDir, Loop loop, Transformer model, TrainConfig config, Map<String, Path> modelFiles) {
+        this.outDir = outDir;
+        this.loop = loop;
         this.model = model;
         this.config = config;
-        this.outDir = outDir;
         this.modelFiles = modelFiles;
     }
 
@@ -61,8 +88,14 @@ public final class Trainer {
      * Also evaluates after these steps: a power law is judged on a log scale of steps, so the lab adds
      * a few early evaluations before the regular ones.
      */
-    public Trainer evaluateAlsoAt(java.util.Set<Long> steps) {
-        this.extraEvals = java.util.Set.copyOf(steps);
+    public Trainer evaluateAlsoAt(Set<Long> steps) {
+        this.extraEvals = Set.copyOf(steps);
+        return this;
+    }
+
+    /** The run's settings, saved in every checkpoint; a resume with other settings is refused. */
+    public Trainer settings(RunSettings s) {
+        this.settings = s;
         return this;
     }
 
@@ -73,93 +106,104 @@ public final class Trainer {
         return outDir.resolve(CHECKPOINT_DIR);
     }
 
+    /** Trains the model given at construction on {@code objective}. */
     public Result run(Objective objective, boolean resume) {
+        if (model == null) {
+            throw new IllegalStateException("this trainer was built without a model: run a TrainingStep");
+        }
+        return run(new ObjectiveStep(model, config, objective, modelFiles), resume);
+    }
+
+    public Result run(TrainingStep step, boolean resume) {
         Path ckpt = Checkpoint.recover(checkpointDir(outDir));
-        long start = 0;
         boolean haveCheckpoint = Files.isDirectory(ckpt);
         if (haveCheckpoint && !resume) {
             throw new UserError(outDir + " already holds a training checkpoint: pass --resume to continue it, or choose another --out");
         }
-        Map<String, NDArray> params = model.parameters();
-        model.setTrainable(true);
-        try (AdamW opt = new AdamW(params, config.adamw())) {
+        if (resume && haveCheckpoint && settings != null) {
+            settings.checkResume(outDir);
+        }
+        step.start();
+        try {
+            long start = 0;
+            MetricsWindow window = new MetricsWindow();
+            int bad = 0;
             if (resume && haveCheckpoint) {
-                start = restore(ckpt, opt);
+                JsonNode state = readState(ckpt);
+                step.restore(ckpt, state);
+                start = state.path("step").asLong();
+                window = MetricsWindow.fromJson(state.get("window"));
+                bad = state.path("bad_steps").asInt();
                 System.err.println("resuming " + outDir + " at step " + start);
             }
-            LrSchedule schedule = config.schedule();
             ObjectNode last = null;
             boolean stopped = false;
             try (MetricsLog log = new MetricsLog(outDir.resolve(METRICS_FILE), resume ? start : -1);
-                 Progress bar = Progress.start("train", config.steps(), "steps")) {
+                 Progress bar = Progress.start("train", loop.steps(), "steps")) {
                 bar.stepTo(start);
-                if (start == 0 && config.evalEvery() > 0) {
-                    // the curve's starting point: the model before any update
-                    ObjectNode row = new Window().row(0, 0, schedule.lr(0));
-                    try (NDManager m = model.manager().newSubManager()) {
-                        objective.evaluate(m).forEach(row::put);
-                    }
-                    if (row.size() > 3) {
+                if (start == 0 && (loop.evalEvery() > 0 || step.rowAtStart())) {
+                    // the curve's starting point: the models before any update
+                    ObjectNode row = step.row(0, new MetricsWindow());
+                    Map<String, Double> metrics = step.evaluate();
+                    metrics.forEach(row::put);
+                    if (!metrics.isEmpty() || step.rowAtStart()) {
                         log.write(row);
                         afterEval.test(row);
                     }
                 }
-                Window window = new Window();
-                int bad = 0;
-                for (long step = start; step < config.steps(); step++) {
-                    double lr = schedule.lr(step);
-                    StepOutcome o = oneStep(objective, step, params, opt, lr);
-                    long done = step + 1;
-                    if (o.finite) {
+                for (long s = start; s < loop.steps(); s++) {
+                    TrainingStep.Outcome o = step.step(s);
+                    long done = s + 1;
+                    window.addAll(o.values());
+                    if (o.finite()) {
                         bad = 0;
-                        window.add(o);
                     } else {
                         bad++;
-                        System.err.printf("warning: step %d has a non-finite loss or gradient; skipped (%d in a row)%n", done, bad);
-                        if (bad >= config.maxBadSteps()) {
-                            save(ckpt, opt, done);
+                        System.err.printf("warning: step %d has a non-finite loss or gradient; its update skipped (%d in a row)%n", done, bad);
+                        if (bad >= loop.maxBadSteps()) {
+                            save(ckpt, step, done, window, bad);
                             throw new UserError("training diverged: " + bad + " consecutive steps with non-finite loss or gradients at step "
-                                    + done + "; state saved in " + ckpt + " (lower --lr or check the data)");
+                                    + done + "; state saved in " + ckpt + " (lower the learning rate or check the data)");
                         }
                     }
-                    boolean end = done == config.steps();
-                    boolean eval = end || (config.evalEvery() > 0 && done % config.evalEvery() == 0) || extraEvals.contains(done);
-                    boolean logRow = eval || done % Math.max(1, config.logEvery()) == 0;
-                    if (logRow) {
-                        ObjectNode row = window.row(done, done / objective.stepsPerEpoch(), lr);
+                    boolean end = done == loop.steps();
+                    boolean eval = end || (loop.evalEvery() > 0 && done % loop.evalEvery() == 0) || extraEvals.contains(done);
+                    if (eval || done % Math.max(1, loop.logEvery()) == 0) {
+                        ObjectNode row = step.row(done, window);
                         if (eval) {
-                            try (NDManager m = model.manager().newSubManager()) {
-                                objective.evaluate(m).forEach(row::put);
-                            }
+                            step.evaluate().forEach(row::put);
                         }
                         row.put("rss_mb", Math.round(Rss.megabytes()));
-                        row.put("live_arrays", ((BaseNDManager) model.manager()).getManagedArrays().size());
+                        row.put("live_arrays", LiveArrays.count());
                         log.write(row);
                         last = row;
-                        if (row.has("train_loss")) {
-                            bar.extra(String.format("loss %.4f", row.get("train_loss").asDouble()));
-                        }
-                        window = new Window();
+                        bar.extra(step.progress(row));
+                        window = new MetricsWindow();
                         if (eval && !end && !afterEval.test(row)) {
-                            save(ckpt, opt, done);
+                            save(ckpt, step, done, window, bad);
                             bar.stepTo(done);
                             stopped = true;
                             start = done;
                             break;
                         }
                     }
-                    if (end || (config.saveEvery() > 0 && done % config.saveEvery() == 0)) {
-                        save(ckpt, opt, done);
+                    if (end || (loop.saveEvery() > 0 && done % loop.saveEvery() == 0)) {
+                        save(ckpt, step, done, window, bad);
                         pauseForCrashTest(done);
                     }
                     bar.stepTo(done);
                     start = done;
                 }
             }
-            saveModel(outDir);
+            try {
+                Files.createDirectories(outDir);
+                step.saveFinal(outDir);
+            } catch (java.io.IOException e) {
+                throw new UserError(outDir + ": cannot save the model: " + e.getMessage(), e);
+            }
             return new Result(start, stopped, last);
         } finally {
-            model.setTrainable(false);
+            step.finish();
         }
     }
 
@@ -178,114 +222,31 @@ public final class Trainer {
         }
     }
 
-    private record StepOutcome(boolean finite, double loss, double gradNorm, long tokens, double seconds, Map<String, Double> extra) {}
-
-    private StepOutcome oneStep(Objective objective, long step, Map<String, NDArray> params, AdamW opt, double lr) {
-        long t0 = System.nanoTime();
-        double loss = 0;
-        long tokens = 0;
-        Map<String, Double> extra = new LinkedHashMap<>();
-        boolean finite = true;
-        for (int micro = 0; micro < config.accumulation() && finite; micro++) {
-            try (NDManager m = model.manager().newSubManager();
-                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                Objective.Loss l = objective.loss(m, step, micro);
-                float v = l.value().toFloatArray()[0];
-                if (!Float.isFinite(v)) {
-                    finite = false;
-                    break;
-                }
-                gc.backward(l.value());
-                loss += v;
-                tokens += l.tokens();
-                l.extra().forEach((k, x) -> extra.merge(k, x / config.accumulation(), Double::sum));
-            }
-        }
-        float norm = Float.NaN;
-        if (finite) {
-            norm = config.maxGradNorm() > 0 ? GradientClipping.clipByGlobalNorm(params, config.maxGradNorm())
-                    : GradientClipping.totalNorm(params);
-            finite = Float.isFinite(norm);
-        }
-        if (finite) {
-            opt.step(lr);
-        }
-        opt.zeroGradients();
-        return new StepOutcome(finite, loss, norm, tokens, (System.nanoTime() - t0) / 1e9, extra);
-    }
-
-    /** Means over the steps since the last metrics row. */
-    private static final class Window {
-        int steps;
-        double loss;
-        double norm;
-        long tokens;
-        double seconds;
-        final Map<String, Double> extra = new LinkedHashMap<>();
-        final Map<String, Integer> reported = new LinkedHashMap<>();
-
-        void add(StepOutcome o) {
-            steps++;
-            loss += o.loss;
-            norm += o.gradNorm;
-            tokens += o.tokens;
-            seconds += o.seconds;
-            o.extra.forEach((k, v) -> {
-                extra.merge(k, v, Double::sum);
-                reported.merge(k, 1, Integer::sum);
-            });
-        }
-
-        ObjectNode row(long step, double epoch, double lr) {
-            ObjectNode r = Json.object();
-            r.put("step", step);
-            r.put("epoch", Math.round(epoch * 1e4) / 1e4);
-            r.put("lr", lr);
-            if (steps > 0) {
-                r.put("train_loss", loss / steps);
-                r.put("grad_norm", norm / steps);
-                r.put("tokens_per_s", Math.round(tokens / Math.max(seconds, 1e-9)));
-                extra.forEach((k, v) -> r.put(k, v / reported.get(k))); // over the steps that reported k
-            }
-            return r;
-        }
-    }
-
-    private void save(Path ckpt, AdamW opt, long step) {
+    private void save(Path ckpt, TrainingStep step, long done, MetricsWindow window, int badSteps) {
         Checkpoint.saveWith(ckpt, tmp -> {
-            Checkpoint.writeFiles(tmp, model, Safetensors.DType.F32, modelFiles);
-            opt.save(tmp.resolve(OPTIMIZER_FILE));
             ObjectNode state = Json.object();
-            state.put("step", step);
-            state.put("seed", config.seed());
-            state.put("total_steps", config.steps());
+            state.put("step", done);
+            state.put("total_steps", loop.steps());
+            state.put("bad_steps", badSteps);
+            state.set("window", window.toJson());
+            if (settings != null) {
+                state.set(RunSettings.STATE_KEY, settings.toJson());
+            }
+            step.save(tmp, state);
             Json.write(tmp.resolve(STATE_FILE), state);
         });
     }
 
-    /** The final model as a checkpoint directory in {@code dir} itself (each file written atomically). */
-    private void saveModel(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            Checkpoint.writeFiles(dir, model, Safetensors.DType.F32, modelFiles);
-        } catch (java.io.IOException e) {
-            throw new UserError(dir + ": cannot save the model: " + e.getMessage(), e);
+    private JsonNode readState(Path ckpt) {
+        if (Files.exists(ckpt.resolve(Checkpoint.WEIGHTS)) || Files.isDirectory(ckpt.resolve("generator"))) {
+            throw new UserError(ckpt + ": a checkpoint in the layout of an earlier distill4j (models not in per-model "
+                    + "subdirectories); resume it with that version, or start afresh in another --out");
         }
-    }
-
-    private long restore(Path ckpt, AdamW opt) {
         JsonNode state = Json.read(ckpt.resolve(STATE_FILE));
-        if (state.path("total_steps").asLong() != config.steps() || state.path("seed").asLong() != config.seed()) {
-            throw new UserError(ckpt + ": was written by a run with steps=" + state.path("total_steps").asLong() + " seed="
-                    + state.path("seed").asLong() + "; this run has steps=" + config.steps() + " seed=" + config.seed()
-                    + " (resume with the same settings)");
+        if (state.path("total_steps").asLong() != loop.steps()) {
+            throw new UserError(ckpt + ": was written by a run of " + state.path("total_steps").asLong() + " steps; this run has "
+                    + loop.steps() + " (resume with the same settings)");
         }
-        try (Safetensors.Reader r = Safetensors.open(ckpt.resolve(Checkpoint.WEIGHTS))) {
-            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-                e.getValue().set(r.readFloats(e.getKey()));
-            }
-        }
-        opt.load(ckpt.resolve(OPTIMIZER_FILE));
-        return state.path("step").asLong();
+        return state;
     }
 }

@@ -39,8 +39,8 @@ class GadCommandTest {
         Path out = tmp.resolve("gad");
         CliErrorsTest.Result r = CliErrorsTest.run("gad", "--student", student.toString(), "--teacher", teacher.toString(),
                 "--prompts", prompts("p.jsonl", 16, 1).toString(), "--val-prompts", prompts("v.jsonl", 4, 9).toString(),
-                "--oracle", teacher.toString(), "--out", out.toString(), "--warmup-steps", "3", "--d-alone-steps", "1",
-                "--steps", "3", "--samples", "3", "--prompts-per-step", "4", "--max-new-tokens", "8", "--teacher-max-tokens", "8",
+                "--oracle", teacher.toString(), "--out", out.toString(), "--gad-warmup-steps", "3", "--d-alone-steps", "1",
+                "--max-steps", "6", "--samples", "3", "--prompts-per-step", "4", "--max-new-tokens", "8", "--teacher-max-tokens", "8",
                 "--eval-every", "3");
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.out()).contains("discriminator");
@@ -66,7 +66,7 @@ class GadCommandTest {
                 + "{\"prompt\": \"w5\", \"response\": \"\"}\n");
         Path p = Files.writeString(tmp.resolve("p.jsonl"), "{\"prompt\": \"w1 w2\"}\n{\"prompt\": \"w5\"}\n{\"prompt\": \"w6\"}\n");
         CliErrorsTest.Result r = CliErrorsTest.run("seqkd", "--student", student.toString(), "--teacher-responses", responses.toString(),
-                "--prompts", p.toString(), "--out", tmp.resolve("s").toString(), "--steps", "3", "--max-new-tokens", "8");
+                "--prompts", p.toString(), "--out", tmp.resolve("s").toString(), "--max-steps", "3", "--max-new-tokens", "8");
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.err()).contains("1 (prompt, teacher response) pairs").contains("1 prompts without a teacher response")
                 .contains("1 empty responses");

@@ -1,6 +1,7 @@
 package org.distill4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,9 +93,13 @@ class KdCommandTest {
         }
         assertThat(tmp.resolve("cached").resolve("teacher-topk.safetensors")).exists();
         assertThat(metrics.get(1)).hasSameSizeAs(metrics.get(0));
+        // Equal in exact arithmetic, not bit for bit: the cache holds the teacher run over the offline set in batches of its
+        // own (other shapes, so other kernel blockings), and the cached run's student has both engine threads while the live
+        // run's leaves one to the teacher's thread. float32 rounding of a few ops (~1e-7 relative each) then differs; the
+        // losses here are near 0 (teacher and student are the same model), hence the absolute part.
         for (int i = 0; i < metrics.get(0).size(); i++) {
-            assertThat(metrics.get(1).get(i).value().get("train_loss").asDouble())
-                    .isCloseTo(metrics.get(0).get(i).value().get("train_loss").asDouble(), org.assertj.core.data.Percentage.withPercentage(0.01));
+            double live = metrics.get(0).get(i).value().get("train_loss").asDouble();
+            assertThat(metrics.get(1).get(i).value().get("train_loss").asDouble()).isCloseTo(live, within(1e-6 + 1e-4 * Math.abs(live)));
         }
     }
 }

@@ -87,7 +87,7 @@ class TeacherHackingCommandTest {
         return f;
     }
 
-    private static final String[] SMALL = {"--seeds", "1", "--steps", "6", "--eval-every", "4", "--val-size", "4",
+    private static final String[] SMALL = {"--seeds", "1", "--max-steps", "6", "--eval-every", "4", "--val-size", "4",
         "--batch-size", "4", "--max-new-tokens", "6", "--budgets", "1,2", "--generations", "2", "--workers", "1"};
 
     private static String[] args(List<String> head) {

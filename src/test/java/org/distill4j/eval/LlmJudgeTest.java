@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.distill4j.teacher.RetryPolicy;
-import org.distill4j.teacher.ScriptedServer;
-import org.distill4j.teacher.ScriptedServer.Fault;
-import org.distill4j.teacher.TeacherSettings;
+import org.distill4j.openai.EndpointSettings;
+import org.distill4j.openai.RetryPolicy;
+import org.distill4j.openai.ScriptedServer.Fault;
+import org.distill4j.openai.ScriptedServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +54,7 @@ class LlmJudgeTest {
     }
 
     private LlmJudge judge(int reasks, boolean bothOrders) {
-        return new LlmJudge(TeacherSettings.of(server.base(), "judge-model").withConcurrency(4, 0)
+        return new LlmJudge(EndpointSettings.of(server.base(), "judge-model").withConcurrency(4, 0)
                 .withTimeouts(Duration.ofSeconds(5), FAST), reasks, bothOrders);
     }
 

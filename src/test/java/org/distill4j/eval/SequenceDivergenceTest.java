@@ -94,10 +94,10 @@ class SequenceDivergenceTest {
              Transformer student = model(m, 48, 16, 9)) {
             List<long[]> x = prompts(6, 9);
             SamplingParams params = SAMPLING.withSeed(100);
-            LabEvaluator.Samples shared = LabEvaluator.Samples.draw(oracle, teacher, x, params, 2);
+            ProxyGoldenEvaluator.Samples shared = ProxyGoldenEvaluator.Samples.draw(oracle, teacher, x, params, 2);
             assertThat(shared.prompts()).hasSize(12);
-            try (LabEvaluator a = new LabEvaluator(oracle, teacher, x, params, 2, 64);
-                 LabEvaluator b = new LabEvaluator(oracle, teacher, shared, params.withSeed(103), 64, 0)) {
+            try (ProxyGoldenEvaluator a = new ProxyGoldenEvaluator(oracle, teacher, x, params, 2, 64);
+                 ProxyGoldenEvaluator b = new ProxyGoldenEvaluator(oracle, teacher, shared, params.withSeed(103), 64, 0)) {
                 Map<String, Double> ea = a.evaluate(student);
                 Map<String, Double> eb = b.evaluate(student);
                 assertThat(ea.keySet()).containsExactlyElementsOf(eb.keySet()).contains("golden_fkl", "proxy_rkl_tok_se");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Concurrent requests share sampling batches; requests with different settings are grouped apart. */
+/** Concurrent requests share decoding steps, whatever their sampling settings. */
 class BatchingTest {
     @TempDir
     static Path tmp;
@@ -55,30 +55,38 @@ class BatchingTest {
     }
 
     @Test
-    void concurrentRequestsShareSamplingBatches() throws Exception {
-        long batchesBefore = server.stats().samplingBatches();
-        long requestsBefore = server.stats().sampledRequests();
+    void concurrentRequestsShareDecodingSteps() throws Exception {
+        long stepsBefore = server.stats().decodingSteps();
+        long rowsBefore = server.stats().decodedRows();
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             bodies.add("{\"model\": \"tiny\", \"prompt\": \"p " + (char) ('a' + i) + "\", \"max_tokens\": 6, \"n\": 2}");
         }
         assertThat(fire(bodies)).containsOnly(200);
-        long batches = server.stats().samplingBatches() - batchesBefore;
-        assertThat(server.stats().sampledRequests() - requestsBefore).isEqualTo(24);
-        assertThat(batches).isLessThan(24).isPositive();
-        System.out.println("batching: 24 concurrent requests in " + batches + " sampling batches");
+        long steps = server.stats().decodingSteps() - stepsBefore;
+        long rows = server.stats().decodedRows() - rowsBefore;
+        assertThat(rows).isBetween(24L, 24L * 2 * 6); // a row stops early on the end id
+        assertThat(steps).isPositive().isLessThan(rows / 4);
+        System.out.println("step scheduling: 24 concurrent requests, " + rows + " tokens in " + steps + " decoding steps");
     }
 
     @Test
-    void differentSettingsAreGroupedApart() throws Exception {
-        long batchesBefore = server.stats().samplingBatches();
+    void differentSettingsShareSteps() throws Exception {
+        long stepsBefore = server.stats().decodingSteps();
+        long rowsBefore = server.stats().decodedRows();
         List<String> bodies = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            String temperature = i % 2 == 0 ? "0" : "0.7";
-            bodies.add("{\"model\": \"tiny\", \"prompt\": \"g " + (char) ('a' + i) + "\", \"max_tokens\": 4, \"temperature\": " + temperature + "}");
+            String sampling = switch (i % 4) {
+                case 0 -> "\"temperature\": 0";
+                case 1 -> "\"temperature\": 0.7";
+                case 2 -> "\"top_k\": 5";
+                default -> "\"top_p\": 0.8, \"stop\": [\"w1\"]";
+            };
+            bodies.add("{\"model\": \"tiny\", \"prompt\": \"g " + (char) ('a' + i) + "\", \"max_tokens\": 4, " + sampling + "}");
         }
         assertThat(fire(bodies)).containsOnly(200);
-        long batches = server.stats().samplingBatches() - batchesBefore;
-        assertThat(batches).isGreaterThanOrEqualTo(2).isLessThan(16);
+        long steps = server.stats().decodingSteps() - stepsBefore;
+        long rows = server.stats().decodedRows() - rowsBefore;
+        assertThat(steps).isLessThan(rows / 2);
     }
 }

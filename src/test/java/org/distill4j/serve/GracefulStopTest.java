@@ -16,9 +16,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.distill4j.lm.LanguageModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Stopping finishes the requests in flight; `distill serve` prints its address and stops on SIGTERM. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // starts child processes: a hung child must not hang the suite
 class GracefulStopTest {
     @TempDir
     Path tmp;

@@ -143,7 +143,8 @@ class OpenAiServerTest {
     void healthAndStats() {
         assertThat(Http.get(root("/health")).status()).isEqualTo(200);
         JsonNode stats = Http.get(root("/stats")).json();
-        assertThat(stats.has("sampling_batches")).isTrue();
+        assertThat(stats.has("decoding_steps")).isTrue();
+        assertThat(stats.has("cache_rebuilds")).isTrue();
     }
 
     private static List<String> texts(JsonNode r) {

@@ -1,12 +1,13 @@
 package org.distill4j.teacher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,13 +17,15 @@ import java.util.Map;
 import java.util.Set;
 import org.distill4j.cli.Main;
 import org.distill4j.lm.LanguageModel;
+import org.distill4j.openai.EndpointException;
+import org.distill4j.openai.EndpointSettings;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.RetryPolicy;
 import org.distill4j.serve.ChatTemplate;
 import org.distill4j.serve.OpenAiServer;
 import org.distill4j.serve.ServeConfig;
 import org.distill4j.serve.TinyModel;
 import org.distill4j.util.Jsonl;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +49,8 @@ class EndToEndTeachTest {
              OpenAiServer server = OpenAiServer.start(lm, ServeConfig.loopback("tiny"), new ChatTemplate.Default())) {
             for (boolean chat : new boolean[] {false, true}) {
                 Path target = chat ? tmp.resolve("chat.jsonl") : out;
-                long batchesBefore = server.stats().samplingBatches();
+                long stepsBefore = server.stats().decodingSteps();
+                long rowsBefore = server.stats().decodedRows();
                 long start = System.nanoTime();
                 StringWriter err = new StringWriter();
                 List<String> args = new ArrayList<>(List.of("teach", "--endpoint", server.baseUri().toString(),
@@ -72,10 +76,11 @@ class EndToEndTeachTest {
                     assertThat(l.value().get("prompt").isTextual()).isTrue();
                 }
                 assertThat(perPrompt).hasSize(50).allSatisfy((id, count) -> assertThat(count).isEqualTo(4));
-                long batches = server.stats().samplingBatches() - batchesBefore;
-                System.out.printf("e2e %s: 50 prompts x 4 in %.2f s (%.0f requests/s, %.0f samples/s), %d sampling batches%n",
-                        chat ? "chat" : "completions", seconds, 50 / seconds, 200 / seconds, batches);
-                assertThat(batches).isLessThan(50);
+                long steps = server.stats().decodingSteps() - stepsBefore;
+                long rows = server.stats().decodedRows() - rowsBefore;
+                System.out.printf("e2e %s: 50 prompts x 4 in %.2f s (%.0f requests/s, %.0f samples/s), %d tokens in %d decoding steps%n",
+                        chat ? "chat" : "completions", seconds, 50 / seconds, 200 / seconds, rows, steps);
+                assertThat(rows).as("concurrent requests share decoding steps").isGreaterThan(4 * steps);
             }
         }
     }
@@ -85,17 +90,17 @@ class EndToEndTeachTest {
         try (LanguageModel lm = LanguageModel.load(TinyModel.write(tmp.resolve("tiny")));
              OpenAiServer server = OpenAiServer.start(lm, ServeConfig.loopback("tiny").withApiKey("k-123"),
                      new ChatTemplate.Default())) {
-            TeacherSettings settings = TeacherSettings.of(server.baseUri(), "tiny").withSampling(1.0, 4);
+            EndpointSettings settings = EndpointSettings.of(server.baseUri(), "tiny").withSampling(1.0, 4);
             try (OpenAiTeacher teacher = new OpenAiTeacher(settings.withApiKey("k-123"))) {
                 List<List<String>> r = teacher.respond(List.of("a b", "c"), 2);
                 assertThat(r).hasSize(2).allSatisfy(samples -> assertThat(samples).hasSize(2));
             }
             try (OpenAiTeacher wrongKey = new OpenAiTeacher(settings.withApiKey("nope"));
-                 OpenAiTeacher wrongModel = new OpenAiTeacher(TeacherSettings.of(URI.create(server.baseUri() + "/completions"), "gpt")
+                 OpenAiTeacher wrongModel = new OpenAiTeacher(EndpointSettings.of(URI.create(server.baseUri() + "/completions"), "gpt")
                          .withApiKey("k-123").withTimeouts(Duration.ofSeconds(5), RetryPolicy.DEFAULT))) {
-                assertThatThrownBy(() -> wrongKey.respond(List.of("a"), 1)).isInstanceOf(TeacherException.class)
+                assertThatThrownBy(() -> wrongKey.respond(List.of("a"), 1)).isInstanceOf(EndpointException.class)
                         .hasMessageContaining("401").hasMessageContaining("Incorrect API key");
-                assertThatThrownBy(() -> wrongModel.respond(List.of("a"), 1)).isInstanceOf(TeacherException.class)
+                assertThatThrownBy(() -> wrongModel.respond(List.of("a"), 1)).isInstanceOf(EndpointException.class)
                         .hasMessageContaining("404").hasMessageContaining("'gpt' does not exist");
             }
         }

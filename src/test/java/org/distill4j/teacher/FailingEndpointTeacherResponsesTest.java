@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.distill4j.gad.TeacherResponses;
+import org.distill4j.openai.EndpointSettings;
+import org.distill4j.openai.OpenAiClient;
+import org.distill4j.openai.RetryPolicy;
+import org.distill4j.openai.ScriptedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +27,7 @@ class FailingEndpointTeacherResponsesTest {
         StringWriter log = new StringWriter();
         try (ScriptedServer server = new ScriptedServer((prompt, attempt) -> prompt.equals("broken")
                 ? ScriptedServer.Fault.HTTP_500 : attempt == 1 ? ScriptedServer.Fault.RATE_LIMIT_MS : ScriptedServer.Fault.NONE, 0, 0);
-             OpenAiTeacher teacher = new OpenAiTeacher(TeacherSettings.of(server.base(), "fake").withConcurrency(2, 0)
+             OpenAiClient teacher = new OpenAiClient(EndpointSettings.of(server.base(), "fake").withConcurrency(2, 0)
                      .withTimeouts(Duration.ofSeconds(5), fast))) {
             TeacherResponses r = TeacherResponses.collect(teacher, prompts, 1, tmp.resolve("t.journal"), new PrintWriter(log, true));
             assertThat(r.get("p0")).hasSize(1);
@@ -33,7 +37,7 @@ class FailingEndpointTeacherResponsesTest {
         }
         // a rerun against a healed endpoint asks only for the missing prompt
         try (ScriptedServer healed = new ScriptedServer((prompt, attempt) -> ScriptedServer.Fault.NONE, 0, 0);
-             OpenAiTeacher teacher = new OpenAiTeacher(TeacherSettings.of(healed.base(), "fake").withConcurrency(2, 0)
+             OpenAiClient teacher = new OpenAiClient(EndpointSettings.of(healed.base(), "fake").withConcurrency(2, 0)
                      .withTimeouts(Duration.ofSeconds(5), fast))) {
             TeacherResponses r = TeacherResponses.collect(teacher, prompts, 1, tmp.resolve("t.journal"), new PrintWriter(new StringWriter(), true));
             assertThat(r.get("broken")).hasSize(1);

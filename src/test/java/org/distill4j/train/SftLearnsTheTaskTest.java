@@ -20,6 +20,7 @@ import org.distill4j.lm.ModelConfig;
 import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 import org.distill4j.lm.WordLevelTokenizer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * describe, are the harder part of the task (bookkeeping and copying), which the second test checks on a
  * copy task.
  */
+@Tag("slow")
 class SftLearnsTheTaskTest {
     @TempDir
     Path tmp;

@@ -29,7 +29,7 @@ public final class SftResumeTestSupport {
         return new ArrayList<>(List.of("sft", "--init", dir.resolve("config.json").toString(),
                 "--tokenizer", dir.resolve("tokenizer.json").toString(), "--data", dir.resolve("train.jsonl").toString(),
                 "--val", dir.resolve("val.jsonl").toString(), "--out", out.toString(), "--max-steps", "12",
-                "--batch-size", "8", "--lr", "3e-3", "--warmup-steps", "3", "--save-every", "6", "--eval-every", "4",
+                "--batch-size", "8", "--lr", "3e-3", "--lr-warmup-steps", "3", "--save-every", "6", "--eval-every", "4",
                 "--log-every", "2", "--seed", "5"));
     }
 

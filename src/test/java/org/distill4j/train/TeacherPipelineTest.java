@@ -43,7 +43,7 @@ class TeacherPipelineTest {
     @Test
     void itHandsOutWhatEachKeyComputesAheadOrNotAndOnItsOwnThread() {
         List<String> ranOn = new ArrayList<>();
-        try (TeacherPipeline p = TeacherPipeline.open(manager).orElseThrow(); NDManager m = manager.newSubManager()) {
+        try (TeacherPipeline p = TeacherPipeline.open().orElseThrow(); NDManager m = manager.newSubManager()) {
             assertThat(JniUtils.getNumThreads()).as("the caller keeps the other thread").isEqualTo(1);
             // keys 0, 1, 2 in order (1 and 2 were computed ahead), then a jump to 7 (computed on demand)
             long[] keys = {0, 1, 2, 7, 8};
@@ -60,7 +60,7 @@ class TeacherPipelineTest {
 
     @Test
     void aFailingForwardPassFailsTheCallThatNeedsIt() {
-        try (TeacherPipeline p = TeacherPipeline.open(manager).orElseThrow(); NDManager m = manager.newSubManager()) {
+        try (TeacherPipeline p = TeacherPipeline.open().orElseThrow(); NDManager m = manager.newSubManager()) {
             Function<NDManager, NDArray> fails = scope -> {
                 throw new IllegalStateException("teacher broke");
             };
@@ -72,6 +72,6 @@ class TeacherPipelineTest {
     @Test
     void oneEngineThreadLeavesNothingToShare() {
         JniUtils.setNumThreads(1);
-        assertThat(TeacherPipeline.open(manager)).isEmpty();
+        assertThat(TeacherPipeline.open()).isEmpty();
     }
 }

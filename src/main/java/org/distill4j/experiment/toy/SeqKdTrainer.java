@@ -28,7 +28,7 @@ public record SeqKdTrainer(int steps, int batchSize, double lr) implements Stude
     @Override
     public GaussianStudent train(MixtureTeacher teacher, GaussianStudent init, SplittableRandom rng) {
         GaussianStudent student = init;
-        Adam adam = new Adam(2, lr);
+        ScalarAdam adam = new ScalarAdam(2, lr);
         for (int step = 0; step < steps; step++) {
             int[] batch = teacher.sample(batchSize, rng);
             double[] probs = student.probs();

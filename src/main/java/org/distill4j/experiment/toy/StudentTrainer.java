@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
  * A way to fit the student to the teacher from samples only. The two implementations are the two sides of
  * the toy: off-policy maximum likelihood and on-policy adversarial training.
  */
-public sealed interface StudentTrainer permits SeqKdTrainer, GadTrainer {
+public sealed interface StudentTrainer permits SeqKdTrainer, ToyGadTrainer {
 
     /** Short name used in tables, JSON keys and the plot legend. */
     String name();

@@ -75,8 +75,8 @@ public record ToyConfig(
         return new SeqKdTrainer(steps, samples, seqKdLr);
     }
 
-    public GadTrainer gad() {
-        return new GadTrainer(steps, samples, gadStudentLr, discriminatorLr, discriminatorDecay);
+    public ToyGadTrainer gad() {
+        return new ToyGadTrainer(steps, samples, gadStudentLr, discriminatorLr, discriminatorDecay);
     }
 
     /** Both methods, in the order they appear in tables and plots. */

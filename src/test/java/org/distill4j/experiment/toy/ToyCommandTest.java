@@ -25,7 +25,7 @@ class ToyCommandTest {
         CommandLine cli = new CommandLine(new ToyCommand());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(new StringWriter()));
-        int code = cli.execute("--seeds", "2", "--steps", "300", "--out", dir.toString());
+        int code = cli.execute("--seeds", "2", "--max-steps", "300", "--out", dir.toString());
         assertThat(code).isEqualTo(0);
 
         assertThat(out.toString()).contains("forward KL", "reverse KL", "entropy", "SeqKD", "GAD", "± ");
@@ -55,7 +55,7 @@ class ToyCommandTest {
             CommandLine cli = new CommandLine(new ToyCommand());
             cli.setOut(new PrintWriter(new StringWriter()));
             cli.setErr(new PrintWriter(new StringWriter()));
-            assertThat(cli.execute("--seeds", "2", "--steps", "200", "--out", dir.resolve(sub).toString())).isZero();
+            assertThat(cli.execute("--seeds", "2", "--max-steps", "200", "--out", dir.resolve(sub).toString())).isZero();
         }
         assertThat(Files.readString(dir.resolve("a/metrics.json"))).isEqualTo(Files.readString(dir.resolve("b/metrics.json")));
     }
