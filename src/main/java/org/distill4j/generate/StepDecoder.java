@@ -286,9 +286,9 @@ public final class StepDecoder implements AutoCloseable {
             NDArray idArr = m.create(ids, new Shape(b, t));
             NDArray posArr = m.create(positions, new Shape(b, t));
             NDArray mask = mask(m, queryPos, past, t);
-            NDArray hidden = model.hidden(idArr, posArr, mask, cache);
+            NDArray hidden = fusion.hidden(idArr, posArr, mask, cache);
             NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
-            NDArray logits = model.logits(last).reshape(b, vocab);
+            NDArray logits = fusion.logits(last).reshape(b, vocab);
             Token[] bySlot = StepDraws.draw(m, logits, slotRow, vocab);
             for (Row r : rows) {
                 Token tok = bySlot[slotOf.get(r)];
@@ -322,10 +322,10 @@ public final class StepDecoder implements AutoCloseable {
         try (NDManager m = manager.newSubManager();
              KvCache prefill = new KvCache(m, model.config(), j, longest)) {
             NDArray mask = org.distill4j.lm.AttentionMask.padded(m, valid, longest, 0, window);
-            NDArray hidden = model.hidden(m.create(ids, new Shape(j, longest)), m.create(positions, new Shape(j, longest)),
+            NDArray hidden = fusion.hidden(m.create(ids, new Shape(j, longest)), m.create(positions, new Shape(j, longest)),
                     mask, prefill);
             NDArray last = longest == 1 ? hidden : hidden.get(":, -1:, :");
-            Token[] drawn = StepDraws.draw(m, model.logits(last).reshape(j, vocab), joining.toArray(Row[]::new), vocab);
+            Token[] drawn = StepDraws.draw(m, fusion.logits(last).reshape(j, vocab), joining.toArray(Row[]::new), vocab);
             int end = cache.length();
             int s = 0;
             for (int i = 0; i < j; i++) {
