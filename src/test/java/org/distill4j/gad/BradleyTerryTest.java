@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link BradleyTerry} against tools/gad_fixtures.py (−logsigmoid in float64 torch, autograd gradients),
+ * {@link BradleyTerry} against tools/fixtures/gad_fixtures.py (−logsigmoid in float64 torch, autograd gradients),
  * against finite differences, and its closed forms and extremes.
  */
 class BradleyTerryTest {

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link PolicyLoss} against tools/gad_fixtures.py (verl's compute_policy_loss and low_var_kl re-written in
+ * {@link PolicyLoss} against tools/fixtures/gad_fixtures.py (verl's compute_policy_loss and low_var_kl re-written in
  * float64 torch, autograd gradients), finite differences, closed forms and padding/edge cases.
  */
 class PolicyLossTest {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Real chat templates of ten families (fixtures/chat/templates, sources.json names where each was published)
- * render exactly what transformers' apply_chat_template renders (cases.json, from tools/chat_template_fixtures.py),
+ * render exactly what transformers' apply_chat_template renders (cases.json, from tools/fixtures/chat_template_fixtures.py),
  * including the errors the templates raise.
  */
 class ChatTemplateParityTest {

@@ -19,13 +19,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every family against transformers on a tiny random model (fixtures from tools/family_fixtures.py): logits of a
+ * Every family against transformers on a tiny random model (fixtures from tools/fixtures/family_fixtures.py): logits of a
  * full pass, greedy tokens through the sampler (batched, left-padded, KV-cached, fused weights), one training
- * step's gradients, and the checkpoint we save (reloaded here; loaded by transformers in tools/check_hf_load.py,
+ * step's gradients, and the checkpoint we save (reloaded here; loaded by transformers in tools/fixtures/check_hf_load.py,
  * which reads what {@link #savedCheckpointReloadsToTheSameLogits} leaves in target/hf-export/).
  */
 class FamilyParityTest {
-    /** One case per family, the llama ones once per rope scaling type (tools/family_fixtures.py's CASES). */
+    /** One case per family, the llama ones once per rope scaling type (tools/fixtures/family_fixtures.py's CASES). */
     private static final String[] CASES = {"llama", "llama_llama3", "llama_linear", "llama_dynamic", "llama_yarn", "qwen2",
             "mistral", "qwen3", "gemma2", "gemma3_text", "phi3", "gpt2"};
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Writes checkpoints saved by distill4j, with their Java logits, to target/hf-export/ so that
- * tools/check_hf_load.py can load them with transformers and compare (the Java side checks what it
+ * tools/fixtures/check_hf_load.py can load them with transformers and compare (the Java side checks what it
  * can without Python: the saved directory reloads to the same logits).
  */
 class HfExportTest {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Each Jinja feature that published templates use and jinjava lacks or parses differently, alone, against what
- * transformers' Jinja environment renders (features.json from tools/chat_template_fixtures.py).
+ * transformers' Jinja environment renders (features.json from tools/fixtures/chat_template_fixtures.py).
  */
 class JinjaChatTemplateTest {
     @TestFactory

@@ -132,6 +132,6 @@ class ModelConfigTest {
         ModelConfig c = ModelConfig.read(Fixtures.path("lm/qwen2_bias/config.json"));
         long n = Transformer.parameterShapes(c).values().stream()
                 .mapToLong(s -> java.util.Arrays.stream(s).reduce(1, (x, y) -> x * y)).sum();
-        assertThat(c.parameterCount()).isEqualTo(n).isEqualTo(19744); // tools/lm_fixtures.py prints 19744
+        assertThat(c.parameterCount()).isEqualTo(n).isEqualTo(19744); // tools/fixtures/lm_fixtures.py prints 19744
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Saved checkpoints carry a tokenizer_config.json, so that AutoTokenizer.from_pretrained(dir) loads them with BOS,
- * EOS and a pad token. The directories are also left in target/tokenizer-export for tools/check_tokenizer_load.py,
+ * EOS and a pad token. The directories are also left in target/tokenizer-export for tools/fixtures/check_tokenizer_load.py,
  * which loads each with transformers and pads a batch.
  */
 class TokenizerConfigTest {

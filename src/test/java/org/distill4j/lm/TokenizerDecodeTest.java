@@ -10,9 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Encoding and decoding against the tokenizers library on the pipelines of SentencePiece (Llama-2's file,
- * transformers 5's Metaspace) and byte-level (GPT-2) tokenizers (fixtures/tokenizers, tools/tokenizer_fixtures.py),
+ * transformers 5's Metaspace) and byte-level (GPT-2) tokenizers (fixtures/tokenizers, tools/fixtures/tokenizer_fixtures.py),
  * and on the real GPT-2, Llama-2 and Llama-3 tokenizers, trimmed to the fixture's texts without changing their
- * tokenization (fixtures/tokenizers/real, tools/real_tokenizer_fixtures.py: texts with spaces, unicode, digits); above
+ * tokenization (fixtures/tokenizers/real, tools/fixtures/real_tokenizer_fixtures.py: texts with spaces, unicode, digits); above
  * all, that a continuation decoded after its prompt keeps its leading space, which a SentencePiece decoder drops
  * when the continuation is decoded alone ("…happy frog" + "who lived").
  */

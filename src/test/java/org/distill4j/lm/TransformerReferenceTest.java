@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Logits of random tiny models against Hugging Face transformers (fixtures from tools/lm_fixtures.py). */
+/** Logits of random tiny models against Hugging Face transformers (fixtures from tools/fixtures/lm_fixtures.py). */
 class TransformerReferenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama_gqa_tied", "llama_untied", "qwen2_bias", "mistral"})

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replays tools/loss_fixtures.py: every divergence at τ = 1, ½ and 2 on logits [2, 5, 11] with −∞
+ * Replays tools/fixtures/loss_fixtures.py: every divergence at τ = 1, ½ and 2 on logits [2, 5, 11] with −∞
  * entries, garbage padding rows and a mask, against an independent float64 torch implementation
  * (per-position values, the three reductions and the gradient), TRL's generalized JSD formula, and a
  * k = 4 top-k teacher with its tail.

@@ -17,7 +17,7 @@ import org.distill4j.util.Json;
 import org.junit.jupiter.api.Test;
 
 /**
- * Replays tools/optim_fixtures.py: the same gradients go through clipByGlobalNorm and AdamW with the same
+ * Replays tools/fixtures/optim_fixtures.py: the same gradients go through clipByGlobalNorm and AdamW with the same
  * per-step learning rates, and every step's parameters, the pre-clip norms and the final moments must agree
  * with torch.optim.AdamW + clip_grad_norm_.
  */

@@ -9,7 +9,7 @@ empirical distribution of the teacher's verbs for that noun in the offline set,
 where c is how much of its start the student keeps (c -> 0: it memorises the set). The golden metric is the
 mean over nouns of KL(oracle_n || s_n). Prompts are the embedded task's: 3-8 distinct nouns out of 60.
 
-Run: python3 tools/diversity_sim.py  (numpy only; prints one line per setting)
+Run: python3 tools/research/diversity_sim.py  (numpy only; prints one line per setting)
 """
 import numpy as np
 

@@ -6,7 +6,7 @@ own samples, stage 0) and prints, for each and for the oracle's answers paired w
   - the fraction of the nouns in a response that belong to its prompt's topic (1 for the grammar; the topics
     are read off the grammar's prompts, whose items share one topic);
   - the fraction of responses that mention as many nouns as the prompt has items.
-Run: python3 tools/prompt_dependence.py runs/demo
+Run: python3 tools/research/prompt_dependence.py runs/demo
 """
 import json
 import random

@@ -6,9 +6,9 @@ trains the same configuration from scratch with the lab's recipe (batch 32, Adam
 matrices, warmup then cosine to a tenth of the learning rate, gradient clipping at 1, the first 200 samples
 held out), prints the validation loss every 100 steps, then samples 300 answers at T = 1 and prints the share
 of their nouns that are items of the prompt. Compare with RUN_DIR/oracle/metrics.jsonl and
-tools/prompt_dependence.py.
+tools/research/prompt_dependence.py.
 
-Run: python3 tools/stage0_reference.py runs/demo 1200 3e-3   (torch, transformers, tokenizers)
+Run: python3 tools/research/stage0_reference.py runs/demo 1200 3e-3   (torch, transformers, tokenizers)
 """
 import json
 import math
