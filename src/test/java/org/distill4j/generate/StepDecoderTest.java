@@ -68,6 +68,24 @@ class StepDecoderTest {
     }
 
     @Test
+    void modelsWithSlidingWindowLayersMatchSamplerAloneToo() {
+        for (String family : new String[] {"families/gemma2", "families/gemma3_text", "families/mistral"}) {
+            try (NDManager m = NDManager.newBaseManager();
+                 Transformer model = Checkpoint.loadTransformer(Fixtures.path(family), m)) {
+                SamplingParams greedy = SamplingParams.of(0, 12, 0, Set.of());
+                List<Sample> expected = alone(model, greedy, 12);
+                for (int slots : new int[] {1, 64}) {
+                    List<StepDecoder.Row> rows = staggered(model, greedy, 12, slots);
+                    for (int i = 0; i < PROMPTS.length; i++) {
+                        assertThat(rows.get(i).generated()).as("%s prompt %d, %d slots", family, i, slots)
+                                .containsExactly(expected.get(i).tokens());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void seededRowsDrawTheirOwnStreamWhateverTheBatch() {
         try (NDManager m = NDManager.newBaseManager();
              Transformer model = Checkpoint.loadTransformer(Fixtures.path("lm/llama_gqa_tied"), m)) {
