@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -13,6 +12,7 @@ import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.data.SftData;
+import org.distill4j.data.SourceKind;
 import org.distill4j.eval.HackingDetector;
 import org.distill4j.eval.ProxyGoldenEvaluator;
 import org.distill4j.eval.LiveDetector;
@@ -139,14 +139,10 @@ public final class KdCommand implements Callable<Integer> {
             }
             SamplingParams sampling = new SamplingParams(samplingTemperature, 0, 1.0, maxNewTokens, 1, train.seed, eosIds, List.of());
             BatchOrder promptOrder = new BatchOrder(promptIds.size(), train.batchSize, train.gradAccum, train.seed);
-            DataSource.OnlineStudent onPolicy = new DataSource.OnlineStudent(new Sampler(student, null, 256), promptIds, promptOrder, sampling);
-            DataSource data = switch (source.toLowerCase(Locale.ROOT)) {
-                case "offline" -> offline(teacher, tok, template, promptIds, sampling);
-                case "online-teacher" -> new DataSource.OnlineTeacher(new Sampler(teacher, null, 256), promptIds, promptOrder, sampling);
-                case "online-student" -> onPolicy;
-                case "mixed" -> new DataSource.Mixture(lambda, onPolicy, offline(teacher, tok, template, promptIds, sampling), train.seed);
-                default -> throw new UserError("--source must be offline, online-teacher, online-student or mixed, not '" + source + "'");
-            };
+            SourceKind.Online online = new SourceKind.Online(promptIds, promptOrder, new Sampler(teacher, null, 256), sampling,
+                    new DataSource.Lookahead(1, 1), new Sampler(student, null, 256), sampling);
+            DataSource data = SourceKind.parse(source, "--source").build(online,
+                    () -> offline(teacher, tok, template, promptIds, sampling), lambda, train.seed);
             TopKCache cache = null;
             if (cacheTeacher) {
                 if (!(data instanceof DataSource.Offline off) || topK < 1) {
@@ -217,7 +213,7 @@ public final class KdCommand implements Callable<Integer> {
         return out;
     }
 
-    private DataSource offline(Transformer teacher, Tokenizer tok, PromptTemplate template, List<long[]> promptIds, SamplingParams sampling) {
+    private DataSource.Offline offline(Transformer teacher, Tokenizer tok, PromptTemplate template, List<long[]> promptIds, SamplingParams sampling) {
         List<Example> examples;
         if (offlineData != null) {
             examples = SftData.load(offlineData, template, Math.min(teacher.config().vocabSize(), Integer.MAX_VALUE),

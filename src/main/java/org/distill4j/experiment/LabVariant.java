@@ -2,26 +2,27 @@ package org.distill4j.experiment;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.distill4j.data.SourceKind;
 
 /**
  * One distillation run of the lab: a data source and, for offline sources, the shape of the fixed
  * dataset (prompts × generations per prompt).
  */
-public record LabVariant(String name, String source, int prompts, int generations) {
+public record LabVariant(String name, SourceKind source, int prompts, int generations) {
     /** offline, online-teacher, online-student, the low-diversity dataset and the budget sweep. */
     public static List<LabVariant> all(LabConfig c) {
         List<LabVariant> v = new ArrayList<>();
         int p = c.distillPrompts();
         int g = c.generations();
-        v.add(new LabVariant("offline", "offline", p, g));
-        v.add(new LabVariant("online-teacher", "online-teacher", p, 0));
-        v.add(new LabVariant("online-student", "online-student", p, 0));
+        v.add(new LabVariant("offline", SourceKind.OFFLINE, p, g));
+        v.add(new LabVariant("online-teacher", SourceKind.ONLINE_TEACHER, p, 0));
+        v.add(new LabVariant("online-student", SourceKind.ONLINE_STUDENT, p, 0));
         int fewer = (int) Math.round(p / c.diversityFactor());
         int more = (int) Math.round(g * c.diversityFactor());
-        v.add(new LabVariant("low-diversity", "offline", fewer, more));
+        v.add(new LabVariant("low-diversity", SourceKind.OFFLINE, fewer, more));
         for (int b : c.budgets()) {
             if (b != g) {
-                v.add(new LabVariant("budget-" + b, "offline", p, b));
+                v.add(new LabVariant("budget-" + b, SourceKind.OFFLINE, p, b));
             }
         }
         return v;

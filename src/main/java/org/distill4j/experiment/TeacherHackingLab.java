@@ -16,6 +16,7 @@ import org.distill4j.data.BatchOrder;
 import org.distill4j.data.DataSource;
 import org.distill4j.data.Example;
 import org.distill4j.data.PromptTemplate;
+import org.distill4j.data.SourceKind;
 import org.distill4j.eval.HackingDetector;
 import org.distill4j.eval.ProxyGoldenEvaluator;
 import org.distill4j.generate.Sample;
@@ -458,27 +459,23 @@ public final class TeacherHackingLab {
             List<long[]> prompts = distillPrompts(tok, seed);
             int batch = cfg.distillBatch();
             SamplingParams sampling = params(1, LabSeeds.onlineSampling(seed));
-            DataSource source = switch (v.source()) {
-                case "offline" -> {
-                    long[][][] draws = LabFiles.readDraws(drawsFile(seed), cfg.distillPrompts(), gMax, cfg.generationTemperature());
-                    if (draws == null) {
-                        throw new IllegalStateException(drawsFile(seed) + " lacks draws of this configuration");
-                    }
-                    List<Example> data = new ArrayList<>();
-                    for (int p = 0; p < v.prompts(); p++) {
-                        for (int g = 0; g < v.generations(); g++) {
-                            data.add(new Example(prompts.get(p), draws[p][g]));
-                        }
-                    }
-                    yield new DataSource.Offline(data, new BatchOrder(data.size(), batch, 1, seed));
+            // the frozen teacher's batches are sampled ~256 rows at a time (same samples, far fewer calls)
+            SourceKind.Online online = new SourceKind.Online(prompts, new BatchOrder(prompts.size(), batch, 1, seed),
+                    new Sampler(teacher, null, 256), teacherParams(1, LabSeeds.onlineSampling(seed)),
+                    new DataSource.Lookahead(Math.max(1, 256 / batch), 1), new Sampler(student, null, 256), sampling);
+            DataSource source = v.source().build(online, () -> {
+                long[][][] draws = LabFiles.readDraws(drawsFile(seed), cfg.distillPrompts(), gMax, cfg.generationTemperature());
+                if (draws == null) {
+                    throw new IllegalStateException(drawsFile(seed) + " lacks draws of this configuration");
                 }
-                // the frozen teacher's batches are sampled ~256 rows at a time (same samples, far fewer calls)
-                case "online-teacher" -> new DataSource.OnlineTeacher(new Sampler(teacher, null, 256), prompts,
-                        new BatchOrder(prompts.size(), batch, 1, seed), teacherParams(1, LabSeeds.onlineSampling(seed)), new DataSource.Lookahead(Math.max(1, 256 / batch), 1));
-                case "online-student" -> new DataSource.OnlineStudent(new Sampler(student, null, 256), prompts,
-                        new BatchOrder(prompts.size(), batch, 1, seed), sampling);
-                default -> throw new IllegalStateException(v.source());
-            };
+                List<Example> data = new ArrayList<>();
+                for (int p = 0; p < v.prompts(); p++) {
+                    for (int g = 0; g < v.generations(); g++) {
+                        data.add(new Example(prompts.get(p), draws[p][g]));
+                    }
+                }
+                return new DataSource.Offline(data, new BatchOrder(data.size(), batch, 1, seed));
+            }, 0, seed);
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds();
             long[] evalNanos = {0, 0};
@@ -514,7 +511,7 @@ public final class TeacherHackingLab {
                     + "counts its last part only)%n", seed, v.name(), total, cpu, evalNanos[1], eval);
             ObjectNode meta = Json.object();
             meta.put("variant", v.name());
-            meta.put("source", v.source());
+            meta.put("source", v.source().id());
             meta.put("prompts", v.prompts());
             meta.put("generations", v.generations());
             meta.put("seed", seed);
