@@ -1,8 +1,6 @@
 package org.distill4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.distill4j.train.RunSettings;
 import org.distill4j.util.AtomicFiles;
+import org.distill4j.util.Yaml;
 import org.distill4j.util.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -24,7 +23,6 @@ import picocli.CommandLine.Model.OptionSpec;
  * win over the file; keys that are no flag of the verb are an error naming the file and the key.
  */
 public final class ConfigFile implements CommandLine.IDefaultValueProvider {
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private final Path file;
     private final Map<String, String> values;
 
@@ -56,7 +54,7 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
         }
         JsonNode root;
         try {
-            root = YAML.readTree(file.toFile());
+            root = Yaml.MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new UserError(file + ": malformed YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
@@ -153,7 +151,7 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     /** Writes every option value of {@code spec} as YAML (the resolved configuration of a run). */
     static void writeResolved(CommandSpec spec, Path target) {
         try {
-            String yaml = YAML.writeValueAsString(resolved(spec));
+            String yaml = Yaml.MAPPER.writeValueAsString(resolved(spec));
             AtomicFiles.writeString(target, yaml);
         } catch (IOException e) {
             throw new UserError(target + ": cannot write: " + e.getMessage(), e);

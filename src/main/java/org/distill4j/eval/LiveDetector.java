@@ -3,6 +3,8 @@ package org.distill4j.eval;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.function.Predicate;
 
 /**
@@ -10,6 +12,8 @@ import java.util.function.Predicate;
  * proxy leaves its power law, and stops the run if asked to ({@code --on-hacking stop}).
  */
 public final class LiveDetector implements Predicate<ObjectNode> {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveDetector.class);
+
     private final HackingDetector detector;
     private final boolean stop;
     private final List<HackingDetector.Point> curve = new ArrayList<>();
@@ -30,7 +34,7 @@ public final class LiveDetector implements Predicate<ObjectNode> {
         HackingDetector.Verdict v = detector.proxy(curve);
         if (v.hacking() && !warned) {
             warned = true;
-            System.err.println("warning: possible teacher hacking: " + v.reason());
+            LOG.warn("possible teacher hacking: " + v.reason());
         }
         return !(v.hacking() && stop);
     }

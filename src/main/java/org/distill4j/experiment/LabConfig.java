@@ -88,22 +88,11 @@ public record LabConfig(List<Long> seeds, long taskSeed,
 
     /** Writes this config as YAML. */
     public void write(java.nio.file.Path file) {
-        try {
-            String yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-                    .writeValueAsString(this);
-            org.distill4j.util.AtomicFiles.writeString(file, yaml);
-        } catch (java.io.IOException e) {
-            throw new org.distill4j.util.UserError(file + ": cannot write: " + e.getMessage(), e);
-        }
+        org.distill4j.util.Yaml.write(file, this);
     }
 
     /** Reads a config written by {@link #write}. */
     public static LabConfig read(java.nio.file.Path file) {
-        try {
-            return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-                    .readValue(file.toFile(), LabConfig.class);
-        } catch (java.io.IOException e) {
-            throw new org.distill4j.util.UserError(file + ": not a lab config: " + e.getMessage(), e);
-        }
+        return org.distill4j.util.Yaml.read(file, LabConfig.class, "a lab config");
     }
 }

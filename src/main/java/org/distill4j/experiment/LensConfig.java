@@ -1,12 +1,8 @@
 package org.distill4j.experiment;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.distill4j.util.AtomicFiles;
-import org.distill4j.util.UserError;
+import org.distill4j.util.Yaml;
 
 /**
  * Sizes and schedule of the oracle lens (docs/oracle-lens.md): black-box distillation methods compared
@@ -67,18 +63,10 @@ public record LensConfig(List<Long> seeds, List<String> methods, String lab, Str
     }
 
     public void write(Path file) {
-        try {
-            AtomicFiles.writeString(file, new ObjectMapper(new YAMLFactory()).writeValueAsString(this));
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot write: " + e.getMessage(), e);
-        }
+        Yaml.write(file, this);
     }
 
     public static LensConfig read(Path file) {
-        try {
-            return new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), LensConfig.class);
-        } catch (IOException e) {
-            throw new UserError(file + ": not an oracle-lens config: " + e.getMessage(), e);
-        }
+        return Yaml.read(file, LensConfig.class, "an oracle-lens config");
     }
 }

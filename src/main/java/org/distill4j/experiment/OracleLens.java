@@ -2,7 +2,6 @@ package org.distill4j.experiment;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +21,8 @@ import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 import org.distill4j.lm.WordLevelTokenizer;
 import org.distill4j.teacher.LocalTeacher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.distill4j.util.Json;
 
 /**
@@ -36,6 +37,8 @@ import org.distill4j.util.Json;
  * student checkpoint, its discriminator, metrics.jsonl); the report. Every part resumes.
  */
 public final class OracleLens {
+    private static final Logger LOG = LoggerFactory.getLogger(OracleLens.class);
+
     private final Path dir;
     private final LensConfig cfg;
     private final LabJob.Runner runner;
@@ -56,7 +59,7 @@ public final class OracleLens {
         Path lab = labDir();
         if (!Files.exists(lab.resolve("student-init").resolve(Checkpoint.WEIGHTS))
                 || !Files.exists(lab.resolve("teacher").resolve(Checkpoint.WEIGHTS))) {
-            System.err.println("oracle lens: training the lab's oracle, teacher and student in " + lab);
+            LOG.info("oracle lens: training the lab's oracle, teacher and student in " + lab);
             LabConfig labCfg = ("quick".equals(cfg.labSize()) ? LabConfig.quick() : LabConfig.standard()).withSeeds(List.of());
             try {
                 Files.createDirectories(lab);
@@ -114,7 +117,7 @@ public final class OracleLens {
         if (Files.exists(trainFile()) && Files.exists(valFile())) {
             return;
         }
-        System.err.println("oracle lens: the teacher answers " + cfg.trainPrompts() + " training and " + cfg.valPrompts()
+        LOG.info("oracle lens: the teacher answers " + cfg.trainPrompts() + " training and " + cfg.valPrompts()
                 + " evaluation prompts (text only)");
         try (LanguageModel teacher = LanguageModel.load(labDir().resolve("teacher"))) {
             SamplingParams p = new SamplingParams(1.0, 0, 1.0, cfg.maxNewTokens(), 1, 0x1E45L + cfg.taskSeed(),
@@ -138,7 +141,7 @@ public final class OracleLens {
     public void runJob(LabJob job) {
         GadMethod method = GadMethod.parse(job.name());
         Path out = runDir(job.name(), job.seed());
-        System.err.printf("oracle lens: seed %d, %s%n", job.seed(), method.id());
+        LOG.info(String.format("oracle lens: seed %d, %s", job.seed(), method.id()));
         Path lab = labDir();
         TeacherResponses train = TeacherResponses.read(trainFile());
         TeacherResponses val = TeacherResponses.read(valFile());
@@ -161,7 +164,7 @@ public final class OracleLens {
             ProxyGoldenEvaluator golden = new ProxyGoldenEvaluator(oracle, teacher, valIds, evalParams, 1, 64);
             GadRun.run(lab.resolve("student-init"), config(method, job.seed()), train, trainPrompts(),
                     student -> new GadEvaluation(student, valPrompts, refs, evalParams.withSeed(4000), oracle, golden),
-                    out, true, null, new PrintWriter(System.err, true));
+                    out, true, null, org.distill4j.util.LogWriter.to(LOG));
         }
         ObjectNode meta = Json.object();
         meta.put("variant", method.id());

@@ -34,6 +34,8 @@ import org.distill4j.train.SftObjective;
 import org.distill4j.train.TrainConfig;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.distill4j.util.UserError;
 
 /**
@@ -52,6 +54,8 @@ import org.distill4j.util.UserError;
  * seed-N/VARIANT/ (distillation runs), logs/ (worker logs), config.yaml, inputs.json (user inputs only).
  */
 public final class TeacherHackingLab {
+    private static final Logger LOG = LoggerFactory.getLogger(TeacherHackingLab.class);
+
     static final String ORACLE = "oracle";
     static final String TEACHER = "teacher";
     static final String STUDENT_INIT = "student-init";
@@ -165,18 +169,18 @@ public final class TeacherHackingLab {
         long t0 = System.nanoTime();
         switch (job.kind()) {
             case SFT -> {
-                System.err.println("stage 1: SFT of the " + job.name() + " on the oracle dataset");
+                LOG.info("stage 1: SFT of the " + job.name() + " on the oracle dataset");
                 sftJob(job.name());
             }
             case DISTILL -> {
                 LabVariant v = LabVariant.all(cfg).stream().filter(x -> x.name().equals(job.name())).findFirst()
                         .orElseThrow(() -> new IllegalArgumentException("unknown variant " + job.name()));
-                System.err.printf("stage 2: seed %d, %s%n", job.seed(), v.name());
+                LOG.info(String.format("stage 2: seed %d, %s", job.seed(), v.name()));
                 distillVariant(v, job.seed());
             }
         }
-        System.err.printf("timing: job '%s' took %.1f s (process CPU time so far %.1f s)%n", job.label(), (System.nanoTime() - t0) / 1e9,
-                cpuSeconds());
+        LOG.info(String.format("timing: job '%s' took %.1f s (process CPU time so far %.1f s)", job.label(), (System.nanoTime() - t0) / 1e9,
+                cpuSeconds()));
     }
 
     /** CPU time of this process: on a loaded machine a better measure of a single-threaded job's cost than its wall time. */
@@ -234,7 +238,7 @@ public final class TeacherHackingLab {
             return;
         }
         long t0 = System.nanoTime();
-        System.err.println("stage 0: training the oracle on " + cfg.oracleExamples() + " grammar samples");
+        LOG.info("stage 0: training the oracle on " + cfg.oracleExamples() + " grammar samples");
         SplittableRandom rng = new SplittableRandom(cfg.taskSeed() ^ 0x0AC1EL);
         List<String[]> pairs = new ArrayList<>();
         for (int i = 0; i < cfg.oracleExamples(); i++) {
@@ -246,8 +250,8 @@ public final class TeacherHackingLab {
              Transformer model = Transformer.random(modelConfig(cfg.oracle()), m, LabSeeds.ORACLE)) {
             sft(out, model, pairs, cfg.oracleSteps(), LabSeeds.ORACLE);
         }
-        System.err.printf("timing: stage 0 (oracle) took %.1f s (process CPU time so far %.1f s)%n", (System.nanoTime() - t0) / 1e9,
-                cpuSeconds());
+        LOG.info(String.format("timing: stage 0 (oracle) took %.1f s (process CPU time so far %.1f s)", (System.nanoTime() - t0) / 1e9,
+                cpuSeconds()));
     }
 
     /** The prompts the oracle answers for stage 1: the task's oracle split, or the user's SFT prompts. */
@@ -271,7 +275,7 @@ public final class TeacherHackingLab {
         }
         long t0 = System.nanoTime();
         List<String> prompts = oraclePromptTexts();
-        System.err.println("stage 1: the oracle answers " + prompts.size() + " prompts");
+        LOG.info("stage 1: the oracle answers " + prompts.size() + " prompts");
         try (NDManager m = NDManager.newBaseManager();
              Transformer oracle = Checkpoint.loadTransformer(modelDir(ORACLE), m);
              Tokenizer tok = Tokenizer.load(tokenizerFile())) {
@@ -286,7 +290,7 @@ public final class TeacherHackingLab {
             }
             LabFiles.writePairs(file, pairs);
         }
-        System.err.printf("timing: stage 1 (oracle answers) took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        LOG.info(String.format("timing: stage 1 (oracle answers) took %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
     private void sftJob(String role) {
@@ -387,7 +391,7 @@ public final class TeacherHackingLab {
         if (Files.exists(file) && LabFiles.readDraws(file, cfg.distillPrompts(), gMax, cfg.generationTemperature()) != null) {
             return;
         }
-        System.err.println("stage 2: the teacher samples the offline data of seed " + seed);
+        LOG.info("stage 2: the teacher samples the offline data of seed " + seed);
         long t0 = System.nanoTime();
         try (NDManager m = NDManager.newBaseManager();
              Transformer teacher = Checkpoint.loadTransformer(modelDir(TEACHER), m);
@@ -396,7 +400,7 @@ public final class TeacherHackingLab {
             List<Sample> draws = new Sampler(teacher, tok, 256).generate(prompts, teacherParams(gMax, LabSeeds.teacherDraws(seed)));
             LabFiles.writeDraws(file, draws, cfg.generationTemperature());
         }
-        System.err.printf("timing: teacher draws of seed %d took %.1f s%n", seed, (System.nanoTime() - t0) / 1e9);
+        LOG.info(String.format("timing: teacher draws of seed %d took %.1f s", seed, (System.nanoTime() - t0) / 1e9));
     }
 
     private Path validationFile() {
@@ -427,7 +431,7 @@ public final class TeacherHackingLab {
                 LabFiles.writeMetrics(step0File(), evaluator.evaluate(student));
             }
         }
-        System.err.printf("timing: validation samples and the step-0 evaluation took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        LOG.info(String.format("timing: validation samples and the step-0 evaluation took %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
     private Path step0File() {
@@ -507,8 +511,8 @@ public final class TeacherHackingLab {
             double total = (System.nanoTime() - t0) / 1e9;
             double eval = evalNanos[0] / 1e9;
             double cpu = cpuSeconds() - cpu0;
-            System.err.printf("timing: seed %d %s: %.1f s (CPU %.1f s), of which %d evaluations %.1f s (this process; a resumed run "
-                    + "counts its last part only)%n", seed, v.name(), total, cpu, evalNanos[1], eval);
+            LOG.info(String.format("timing: seed %d %s: %.1f s (CPU %.1f s), of which %d evaluations %.1f s (this process; a resumed run "
+                    + "counts its last part only)", seed, v.name(), total, cpu, evalNanos[1], eval));
             ObjectNode meta = Json.object();
             meta.put("variant", v.name());
             meta.put("source", v.source().id());

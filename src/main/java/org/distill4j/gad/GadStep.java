@@ -35,6 +35,8 @@ import org.distill4j.train.ObjectiveStep;
 import org.distill4j.train.TrainingStep;
 import org.distill4j.util.Json;
 import org.distill4j.util.Scalars;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.distill4j.util.UserError;
 
 /**
@@ -55,6 +57,8 @@ import org.distill4j.util.UserError;
  * optimizers' moments, the reference and the count of generator updates.
  */
 public final class GadStep implements TrainingStep {
+    private static final Logger LOG = LoggerFactory.getLogger(GadStep.class);
+
     /** The discriminator's subdirectory, in checkpoints and in the run directory. */
     public static final String DISCRIMINATOR_DIR = "discriminator";
     private static final String REFERENCE_DIR = "reference";
@@ -179,7 +183,7 @@ public final class GadStep implements TrainingStep {
                 dOpt.step(discriminatorLr.lr(step));
             } else {
                 finite = false;
-                System.err.printf("warning: step %d: non-finite discriminator loss or gradient; discriminator update skipped%n", step + 1);
+                LOG.warn(String.format("step %d: non-finite discriminator loss or gradient; discriminator update skipped", step + 1));
             }
             dOpt.zeroGradients();
             discriminator.setTrainable(false);
@@ -198,7 +202,7 @@ public final class GadStep implements TrainingStep {
                 gSteps++;
             } else {
                 finite = false;
-                System.err.printf("warning: step %d: non-finite generator loss or gradient; generator update skipped%n", step + 1);
+                LOG.warn(String.format("step %d: non-finite generator loss or gradient; generator update skipped", step + 1));
             }
             gOpt.zeroGradients();
             generator.setTrainable(false);

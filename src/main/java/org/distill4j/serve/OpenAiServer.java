@@ -32,6 +32,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -45,6 +47,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * a client sends can stop the server.
  */
 public final class OpenAiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenAiServer.class);
+
     /** How often a waiting request checks that its client is still connected. */
     static final long CLIENT_CHECK_MILLIS = 50;
     /** Status recorded for a request whose client left before the answer (nginx's convention; never sent). */
@@ -193,7 +197,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
             status = ex.send(e.status(), e.toJson());
         } catch (RuntimeException | IOException | Error e) {
-            System.err.println("serve: internal error on " + ex.method() + " " + ex.path() + ": " + e);
+            LOG.error("internal error on " + ex.method() + " " + ex.path() + ": " + e);
             status = ex.send(500, new ApiError(500, "server_error", null, null,
                     "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()).toJson());
         }
@@ -384,7 +388,7 @@ public final class OpenAiServer implements AutoCloseable {
         try {
             http.stop();
         } catch (Exception e) {
-            System.err.println("serve: stopping the HTTP server: " + e);
+            LOG.error("stopping the HTTP server: " + e);
         }
         scheduler.close();
         guard.close();

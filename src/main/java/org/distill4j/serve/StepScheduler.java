@@ -8,6 +8,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.distill4j.generate.StepDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.distill4j.lm.Tokenizer;
 
 /**
@@ -21,6 +23,8 @@ import org.distill4j.lm.Tokenizer;
  * when they come back.
  */
 final class StepScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StepScheduler.class);
+
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final StepDecoder decoder;
     private final PromptScorer scorer;
@@ -101,7 +105,7 @@ final class StepScheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             } catch (Throwable t) { // never let the only model thread die
-                System.err.println("serve: scheduler step failed: " + t);
+                LOG.error("scheduler step failed: " + t);
                 failActive(t);
             }
         }

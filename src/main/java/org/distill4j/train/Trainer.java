@@ -13,6 +13,8 @@ import org.distill4j.util.Json;
 import org.distill4j.util.LiveArrays;
 import org.distill4j.util.Progress;
 import org.distill4j.util.Rss;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.distill4j.util.UserError;
 
 /**
@@ -27,6 +29,8 @@ import org.distill4j.util.UserError;
  * checkpoint also holds the metrics window since the last row and the count of consecutive skipped steps.
  */
 public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
     public static final String CHECKPOINT_DIR = "checkpoint";
     public static final String STATE_FILE = "trainer_state.json";
     public static final String METRICS_FILE = "metrics.jsonl";
@@ -134,7 +138,7 @@ public final class Trainer {
                 start = state.path("step").asLong();
                 window = MetricsWindow.fromJson(state.get("window"));
                 bad = state.path("bad_steps").asInt();
-                System.err.println("resuming " + outDir + " at step " + start);
+                LOG.info("resuming " + outDir + " at step " + start);
             }
             ObjectNode last = null;
             boolean stopped = false;
@@ -159,7 +163,7 @@ public final class Trainer {
                         bad = 0;
                     } else {
                         bad++;
-                        System.err.printf("warning: step %d has a non-finite loss or gradient; its update skipped (%d in a row)%n", done, bad);
+                        LOG.warn(String.format("step %d has a non-finite loss or gradient; its update skipped (%d in a row)", done, bad));
                         if (bad >= loop.maxBadSteps()) {
                             save(ckpt, step, done, window, bad);
                             throw new UserError("training diverged: " + bad + " consecutive steps with non-finite loss or gradients at step "
@@ -213,7 +217,7 @@ public final class Trainer {
      */
     private static void pauseForCrashTest(long step) {
         if (Long.getLong("distill4j.test.pauseAfterCheckpoint", -1) == step) {
-            System.err.println("paused after checkpoint " + step);
+            LOG.info("paused after checkpoint " + step);
             try {
                 Thread.sleep(600_000);
             } catch (InterruptedException e) {

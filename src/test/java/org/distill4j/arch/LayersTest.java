@@ -22,6 +22,17 @@ class LayersTest {
     @ArchTest
     static final ArchRule EACH_LAYER_USES_ONLY_THOSE_BELOW = layers();
 
+    /**
+     * Library code logs through slf4j and leaves the terminal to the CLI: only the CLI, the progress bar and the lab
+     * worker's own protocol (its stdin/stdout are the lab's pipe) touch the standard streams.
+     */
+    @ArchTest
+    static final ArchRule LIBRARY_CODE_DOES_NOT_PRINT = com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+            .that().resideOutsideOfPackage("org.distill4j.cli..")
+            .and().doNotHaveFullyQualifiedName("org.distill4j.util.Progress")
+            .and().doNotHaveFullyQualifiedName("org.distill4j.experiment.LabWorker")
+            .should(com.tngtech.archunit.library.GeneralCodingRules.ACCESS_STANDARD_STREAMS);
+
     private static ArchRule layers() {
         LayeredArchitecture rule = layeredArchitecture().consideringOnlyDependenciesInLayers().withOptionalLayers(true);
         for (String layer : LAYERS) {
