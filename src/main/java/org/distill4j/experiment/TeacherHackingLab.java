@@ -336,8 +336,8 @@ public final class TeacherHackingLab {
             List<Example> val = examples.subList(0, Math.min(200, examples.size() / 10));
             List<Example> train = examples.subList(val.size(), examples.size());
             SftObjective objective = new SftObjective(model, train, val, cfg.sftBatch(), 1, seed);
-            TrainConfig tc = new TrainConfig(steps, 1, cfg.sftLr(), cfg.sftLr() / 10, Math.min(50, steps / 10), 0.01, 1.0,
-                    Math.max(1, steps / 4), Math.max(1, steps / 4), Math.max(1, steps / 20), seed, 5);
+            TrainConfig tc = TrainConfig.steps(steps).lr(cfg.sftLr()).finalLr(cfg.sftLr() / 10).warmupSteps(Math.min(50, steps / 10))
+                    .evalEvery(Math.max(1, steps / 4)).saveEvery(Math.max(1, steps / 4)).logEvery(Math.max(1, steps / 20)).seed(seed).build();
             new Trainer(model, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).run(objective, true);
         }
     }
@@ -501,8 +501,8 @@ public final class TeacherHackingLab {
             if (source instanceof DataSource.Offline off && precomputable(off.examples(), teacher.config().vocabSize())) {
                 objective.precomputeTeacher(off.examples(), 64); // the frozen teacher runs once per example, not once per step
             }
-            TrainConfig tc = new TrainConfig(cfg.distillSteps(), 1, cfg.distillLr(), cfg.distillLr(), 10, 0.0, 1.0,
-                    cfg.evalEvery(), cfg.evalEvery() * 4L, cfg.evalEvery(), seed, 5);
+            TrainConfig tc = TrainConfig.steps(cfg.distillSteps()).constantLr(cfg.distillLr()).warmupSteps(10).weightDecay(0)
+                    .evalEvery(cfg.evalEvery()).saveEvery(cfg.evalEvery() * 4L).logEvery(cfg.evalEvery()).seed(seed).build();
             LiveDetector live = new LiveDetector(HackingDetector.defaults(), false);
             try (objective) {
                 new Trainer(student, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).onEvaluation(live)

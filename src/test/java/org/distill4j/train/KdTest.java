@@ -67,7 +67,7 @@ class KdTest {
             DataSource source = new DataSource.OnlineTeacher(new Sampler(teacher, null), train, new BatchOrder(train.size(), 16, 1, 0), SAMPLING);
             KdObjective objective = new KdObjective(student, teacher, source, new DistillationLoss(new ForwardKl(), 1.0), 0, 1,
                     Set.of(2), Map::of);
-            TrainConfig config = new TrainConfig(60, 1, 3e-3, 3e-3, 5, 0.0, 1.0, 0, 1000, 10, 0, 5);
+            TrainConfig config = TrainConfig.steps(60).constantLr(3e-3).warmupSteps(5).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(10).build();
             new Trainer(student, config, tmp.resolve("kd"), Map.of()).run(objective, false);
             double after = heldOutKl(teacher, student);
             assertThat(after).isLessThan(0.6 * before);
@@ -86,7 +86,7 @@ class KdTest {
             assertThat(responses(source.batch(0, 0))).as("same weights, same step: same samples").isEqualTo(first);
             KdObjective objective = new KdObjective(student, teacher, source, new DistillationLoss(new ForwardKl(), 1.0), 0, 1,
                     Set.of(2), Map::of);
-            new Trainer(student, new TrainConfig(20, 1, 1e-2, 1e-2, 0, 0.0, 1.0, 0, 1000, 10, 0, 5), tmp.resolve("s"), Map.of())
+            new Trainer(student, TrainConfig.steps(20).constantLr(1e-2).warmupSteps(0).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(10).build(), tmp.resolve("s"), Map.of())
                     .run(objective, false);
             List<String> later = responses(source.batch(0, 0));
             assertThat(later).as("the student changed, so its samples did").isNotEqualTo(first);
@@ -127,7 +127,7 @@ class KdTest {
                     new DistillationLoss(new ForwardKl(), 1.0), 0, 1, Set.of(2), Map::of, 8);
             Trainer.Result r;
             try (objective) {
-                r = new Trainer(student, new TrainConfig(3, 1, 1e-3, 1e-3, 0, 0.0, 1.0, 0, 1000, 1, 0, 5),
+                r = new Trainer(student, TrainConfig.steps(3).constantLr(1e-3).warmupSteps(0).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(1).build(),
                         tmp.resolve("pad"), Map.of()).run(objective, false);
             }
             assertThat(r.lastRow().get("train_loss").asDouble()).isFinite().isPositive();

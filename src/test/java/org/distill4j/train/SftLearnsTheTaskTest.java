@@ -73,7 +73,7 @@ class SftLearnsTheTaskTest {
             List<Example> valSet = examples(tok, val);
             long before = grammatical(task, model, tok, valSet);
             SftObjective objective = new SftObjective(model, trainSet, valSet, 32, 1, 3);
-            Trainer.Result r = new Trainer(model, new TrainConfig(700, 1, 3e-3, 3e-4, 30, 0.01, 1.0, 700, 1000, 100, 3, 5),
+            Trainer.Result r = new Trainer(model, TrainConfig.steps(700).lr(3e-3).finalLr(3e-4).warmupSteps(30).evalEvery(700).saveEvery(1000).logEvery(100).seed(3).build(),
                     tmp.resolve("sft"), Map.of()).run(objective, false);
             double valLoss = r.lastRow().get("val_loss").asDouble();
             System.out.printf("val loss %.3f, threshold %.3f (unigram %.3f, grammar %.3f)%n", valLoss, threshold, unigramEntropy, grammarEntropy);
@@ -114,7 +114,7 @@ class SftLearnsTheTaskTest {
              Transformer model = newModel(task, m)) {
             List<Example> trainSet = examples(tok, train);
             long before = exactCopies(model, tok, val);
-            new Trainer(model, new TrainConfig(1500, 1, 1e-2, 1e-4, 50, 0.01, 1.0, 1500, 1000, 100, 3, 5), tmp.resolve("copy"), Map.of())
+            new Trainer(model, TrainConfig.steps(1500).lr(1e-2).finalLr(1e-4).warmupSteps(50).evalEvery(1500).saveEvery(1000).logEvery(100).seed(3).build(), tmp.resolve("copy"), Map.of())
                     .run(new SftObjective(model, trainSet, List.of(), 32, 1, 3), false);
             long after = exactCopies(model, tok, val);
             System.out.printf("exact copies of 3-item prompts (greedy): %d / 100 before training, %d / 100 after%n", before, after);

@@ -46,7 +46,7 @@ class TrainerFailureTest {
     }
 
     private static TrainConfig config(long steps) {
-        return new TrainConfig(steps, 1, 0.1, 0.01, 0, 0.0, 1.0, 0, 100, 1, 0, 3);
+        return TrainConfig.steps(steps).lr(0.1).finalLr(0.01).warmupSteps(0).weightDecay(0).evalEvery(0).logEvery(1).maxBadSteps(3).build();
     }
 
     @Test
