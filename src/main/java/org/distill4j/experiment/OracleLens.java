@@ -131,10 +131,11 @@ public final class OracleLens {
     /** The run configuration of one method. */
     public GadConfig config(GadMethod method, long seed) {
         boolean seqkd = method == GadMethod.SEQKD;
-        return new GadConfig(method.phases(cfg.warmupSteps(), cfg.dAloneSteps(), cfg.mainSteps(), cfg.discriminatorSteps()),
-                cfg.promptsPerStep(), cfg.promptsPerStep(), seqkd ? 1 : cfg.samples(), cfg.temperature(), cfg.maxNewTokens(),
-                cfg.generatorLr(), cfg.discriminatorLr(), 0, 1.0, cfg.discriminatorClip(),
-                new PolicyLoss(0.2, cfg.klCoef()), cfg.evalEvery(), cfg.evalEvery(), 1, seed, 5);
+        return GadConfig.of(method.phases(cfg.warmupSteps(), cfg.dAloneSteps(), cfg.mainSteps(), cfg.discriminatorSteps()))
+                .promptsPerStep(cfg.promptsPerStep()).samples(seqkd ? 1 : cfg.samples()).temperature(cfg.temperature())
+                .maxNewTokens(cfg.maxNewTokens()).generatorLr(cfg.generatorLr()).discriminatorLr(cfg.discriminatorLr())
+                .discriminatorClip(cfg.discriminatorClip()).policy(new PolicyLoss(0.2, cfg.klCoef())).evalEvery(cfg.evalEvery())
+                .saveEvery(cfg.evalEvery()).seed(seed).build();
     }
 
     /** One method at one seed, in this process (the worker side of the runner). */

@@ -46,6 +46,126 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
         }
     }
 
+    /**
+     * A config of these phases with every other setting at its default: the gad verb's flag defaults, kept in this
+     * one place for library callers. Set what differs by name.
+     */
+    public static Builder of(List<Phase> phases) {
+        return new Builder(phases);
+    }
+
+    /** Named construction of a {@link GadConfig}; starts from the defaults. */
+    public static final class Builder {
+        private final List<Phase> phases;
+        private int promptsPerStep = 8;
+        private int microPrompts = 8;
+        private int samples = 8;
+        private double temperature = 0.8;
+        private int maxNewTokens = 128;
+        private double generatorLr = 1e-5;
+        private double discriminatorLr = 1e-5;
+        private long lrWarmupSteps;
+        private double generatorClip = 1.0;
+        private double discriminatorClip = 0.2;
+        private PolicyLoss policy = PolicyLoss.gad();
+        private long evalEvery = 50;
+        private long saveEvery = 50;
+        private long logEvery = 1;
+        private long seed;
+        private int maxBadSteps = 5;
+
+        private Builder(List<Phase> phases) {
+            this.phases = phases;
+        }
+
+        /** Prompts per step, and per forward/backward pass (the same unless {@link #microPrompts} follows). */
+        public Builder promptsPerStep(int v) {
+            promptsPerStep = v;
+            microPrompts = v;
+            return this;
+        }
+
+        public Builder microPrompts(int v) {
+            microPrompts = v;
+            return this;
+        }
+
+        public Builder samples(int v) {
+            samples = v;
+            return this;
+        }
+
+        public Builder temperature(double v) {
+            temperature = v;
+            return this;
+        }
+
+        public Builder maxNewTokens(int v) {
+            maxNewTokens = v;
+            return this;
+        }
+
+        public Builder generatorLr(double v) {
+            generatorLr = v;
+            return this;
+        }
+
+        public Builder discriminatorLr(double v) {
+            discriminatorLr = v;
+            return this;
+        }
+
+        public Builder lrWarmupSteps(long v) {
+            lrWarmupSteps = v;
+            return this;
+        }
+
+        public Builder generatorClip(double v) {
+            generatorClip = v;
+            return this;
+        }
+
+        public Builder discriminatorClip(double v) {
+            discriminatorClip = v;
+            return this;
+        }
+
+        public Builder policy(PolicyLoss v) {
+            policy = v;
+            return this;
+        }
+
+        public Builder evalEvery(long v) {
+            evalEvery = v;
+            return this;
+        }
+
+        public Builder saveEvery(long v) {
+            saveEvery = v;
+            return this;
+        }
+
+        public Builder logEvery(long v) {
+            logEvery = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder maxBadSteps(int v) {
+            maxBadSteps = v;
+            return this;
+        }
+
+        public GadConfig build() {
+            return new GadConfig(phases, promptsPerStep, microPrompts, samples, temperature, maxNewTokens, generatorLr, discriminatorLr,
+                    lrWarmupSteps, generatorClip, discriminatorClip, policy, evalEvery, saveEvery, logEvery, seed, maxBadSteps);
+        }
+    }
+
     public long totalSteps() {
         long s = 0;
         for (Phase p : phases) {

@@ -25,8 +25,8 @@ class GadStepTest {
     Path tmp;
 
     private static GadConfig config(List<Phase> phases, double generatorLr, double discriminatorLr, long saveEvery) {
-        return new GadConfig(phases, 8, 4, 4, 0.8, 10, generatorLr, discriminatorLr, 0, 1.0, 1.0, PolicyLoss.gad(), 0,
-                saveEvery, 1, 7, 5);
+        return GadConfig.of(phases).promptsPerStep(8).microPrompts(4).samples(4).maxNewTokens(10).generatorLr(generatorLr)
+                .discriminatorLr(discriminatorLr).discriminatorClip(1.0).evalEvery(0).saveEvery(saveEvery).seed(7).build();
     }
 
     private Path student() throws Exception {
