@@ -103,13 +103,19 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
     /** Every option value of {@code spec} by long name (the resolved configuration of a run). */
     private static Map<String, Object> resolved(CommandSpec spec) {
         Map<String, Object> out = new LinkedHashMap<>();
+        runOptions(spec).forEach((name, v) -> out.put(name,
+                v == null ? null : v instanceof Path p ? p.toString() : v instanceof List<?> l ? l.stream().map(String::valueOf).toList() : v));
+        return out;
+    }
+
+    /** Every option's value by long name, but for --help, --version and --config (which are no part of a run). */
+    private static Map<String, Object> runOptions(CommandSpec spec) {
+        Map<String, Object> out = new LinkedHashMap<>();
         for (OptionSpec o : spec.options()) {
             String name = o.longestName().replaceFirst("^--", "");
-            if (o.usageHelp() || o.versionHelp() || name.equals("config")) {
-                continue;
+            if (!o.usageHelp() && !o.versionHelp() && !name.equals("config")) {
+                out.put(name, o.getValue());
             }
-            Object v = o.getValue();
-            out.put(name, v == null ? null : v instanceof Path p ? p.toString() : v instanceof List<?> l ? l.stream().map(String::valueOf).toList() : v);
         }
         return out;
     }
@@ -123,15 +129,12 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
      */
     static RunSettings settings(CommandSpec spec) {
         Map<String, String> values = new LinkedHashMap<>();
-        for (OptionSpec o : spec.options()) {
-            String name = o.longestName().replaceFirst("^--", "");
-            if (o.usageHelp() || o.versionHelp() || name.equals("config") || NOT_SETTINGS.contains(name) || o.getValue() == null) {
-                continue;
+        runOptions(spec).forEach((name, v) -> {
+            if (v != null && !NOT_SETTINGS.contains(name)) {
+                values.put(name, v instanceof Path p ? p.toAbsolutePath().normalize().toString()
+                        : v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(v));
             }
-            Object v = o.getValue();
-            values.put(name, v instanceof Path p ? p.toAbsolutePath().normalize().toString()
-                    : v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(v));
-        }
+        });
         return new RunSettings(values);
     }
 

@@ -28,6 +28,7 @@ import org.distill4j.train.TopKCache;
 import org.distill4j.train.KdObjective;
 import org.distill4j.train.TrainConfig;
 import org.distill4j.train.RunSettings;
+import org.distill4j.train.ObjectiveStep;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
@@ -172,12 +173,12 @@ public final class KdCommand implements Callable<Integer> {
                 objective.useTeacherCache(cache, ((DataSource.Offline) data).examples());
             }
             TrainConfig config = train.toConfig(objective.stepsPerEpoch());
-            Trainer trainer = new Trainer(student, config, outDir(), Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER)))
-                    .settings(settings);
+            Trainer trainer = new Trainer(outDir(), config.loop()).settings(settings);
             trainer.onEvaluation(new LiveDetector(HackingDetector.defaults(), onHacking.equals("stop")));
             Trainer.Result r;
             try (objective) {
-                r = trainer.run(objective, train.resume);
+                r = trainer.run(new ObjectiveStep(student, config, objective,
+                        Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER))), train.resume);
             }
             System.err.println("kd: " + r.steps() + " steps" + (r.stoppedEarly() ? " (stopped early: teacher hacking)" : "")
                     + "; student saved to " + outDir());

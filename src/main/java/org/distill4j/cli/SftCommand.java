@@ -17,6 +17,7 @@ import org.distill4j.lm.Transformer;
 import org.distill4j.train.RunSettings;
 import org.distill4j.train.SftObjective;
 import org.distill4j.train.TrainConfig;
+import org.distill4j.train.ObjectiveStep;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.UserError;
 import picocli.CommandLine.ArgGroup;
@@ -112,8 +113,8 @@ public final class SftCommand implements Callable<Integer> {
                         trainSet.size(), valSet.size(), truncated, maxLen);
                 SftObjective objective = new SftObjective(model, trainSet, valSet, train.batchSize, train.gradAccum, train.seed);
                 TrainConfig config = train.toConfig(objective.stepsPerEpoch());
-                Trainer.Result r = new Trainer(model, config, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile)).settings(settings)
-                        .run(objective, train.resume);
+                Trainer.Result r = new Trainer(out, config.loop()).settings(settings)
+                        .run(new ObjectiveStep(model, config, objective, Map.of(Checkpoint.TOKENIZER, tokenizerFile)), train.resume);
                 System.err.println("sft: " + r.steps() + " steps; model saved to " + out
                         + (r.lastRow() != null && r.lastRow().has("val_loss") ? String.format("; val_loss %.4f", r.lastRow().get("val_loss").asDouble()) : ""));
             } finally {

@@ -32,6 +32,7 @@ import org.distill4j.loss.DistillationLoss;
 import org.distill4j.train.KdObjective;
 import org.distill4j.train.SftObjective;
 import org.distill4j.train.TrainConfig;
+import org.distill4j.train.ObjectiveStep;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
 import org.slf4j.Logger;
@@ -338,7 +339,7 @@ public final class TeacherHackingLab {
             SftObjective objective = new SftObjective(model, train, val, cfg.sftBatch(), 1, seed);
             TrainConfig tc = TrainConfig.steps(steps).lr(cfg.sftLr()).finalLr(cfg.sftLr() / 10).warmupSteps(Math.min(50, steps / 10))
                     .evalEvery(Math.max(1, steps / 4)).saveEvery(Math.max(1, steps / 4)).logEvery(Math.max(1, steps / 20)).seed(seed).build();
-            new Trainer(model, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).run(objective, true);
+            new Trainer(out, tc.loop()).run(new ObjectiveStep(model, tc, objective, Map.of(Checkpoint.TOKENIZER, tokenizerFile())), true);
         }
     }
 
@@ -505,8 +506,8 @@ public final class TeacherHackingLab {
                     .evalEvery(cfg.evalEvery()).saveEvery(cfg.evalEvery() * 4L).logEvery(cfg.evalEvery()).seed(seed).build();
             LiveDetector live = new LiveDetector(HackingDetector.defaults(), false);
             try (objective) {
-                new Trainer(student, tc, out, Map.of(Checkpoint.TOKENIZER, tokenizerFile())).onEvaluation(live)
-                        .evaluateAlsoAt(earlyEvaluations(cfg.evalEvery())).run(objective, true);
+                new Trainer(out, tc.loop()).onEvaluation(live).evaluateAlsoAt(earlyEvaluations(cfg.evalEvery()))
+                        .run(new ObjectiveStep(student, tc, objective, Map.of(Checkpoint.TOKENIZER, tokenizerFile())), true);
             }
             double total = (System.nanoTime() - t0) / 1e9;
             double eval = evalNanos[0] / 1e9;

@@ -186,7 +186,7 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
 
     /** The loop's cadence for these phases. */
     public org.distill4j.train.Trainer.Loop loop() {
-        return new org.distill4j.train.Trainer.Loop(totalSteps(), evalEvery, saveEvery, logEvery, maxBadSteps);
+        return new org.distill4j.train.Trainer.Loop(totalSteps(), evalEvery, saveEvery, logEvery, maxBadSteps, seed);
     }
 
     public Phase phaseAt(long step) {

@@ -65,6 +65,8 @@ public final class GadStep implements TrainingStep {
 
     private final Transformer generator;
     private final Discriminator discriminator;
+    /** The discriminator's side of a step (rewards, its update), over the generator's manager; null without one. */
+    private final DiscriminatorPass discriminatorPass;
     private final GadConfig cfg;
     private final List<Example> data;
     private final BatchOrder order;
@@ -96,6 +98,7 @@ public final class GadStep implements TrainingStep {
         }
         this.generator = generator;
         this.discriminator = discriminator;
+        this.discriminatorPass = discriminator == null ? null : new DiscriminatorPass(discriminator, generator.manager(), cfg);
         this.cfg = cfg;
         this.data = List.copyOf(data);
         this.order = new BatchOrder(data.size(), cfg.promptsPerStep(), 1, cfg.seed());
@@ -109,11 +112,6 @@ public final class GadStep implements TrainingStep {
     public GadStep evaluation(Supplier<Map<String, Double>> e) {
         this.evaluation = e;
         return this;
-    }
-
-    /** The discriminator's side of a step, over the generator's manager. */
-    private DiscriminatorPass rewards() {
-        return new DiscriminatorPass(discriminator, generator.manager(), cfg);
     }
 
     @Override
@@ -176,7 +174,7 @@ public final class GadStep implements TrainingStep {
         float[][] rewards = null;
         if (phase.trainDiscriminator()) {
             discriminator.setTrainable(true);
-            rewards = rewards().train(batch, samples, v);
+            rewards = discriminatorPass.train(batch, samples, v);
             float norm = GradientClipping.clipByGlobalNorm(discriminator.parameters(), cfg.discriminatorClip());
             v.put("d_grad_norm", (double) norm);
             if (Float.isFinite(norm) && Double.isFinite(v.get("d_loss"))) {
@@ -188,7 +186,7 @@ public final class GadStep implements TrainingStep {
             dOpt.zeroGradients();
             discriminator.setTrainable(false);
         } else if (phase.generator() == Phase.GeneratorUpdate.POLICY_GRADIENT) {
-            rewards = rewards().score(batch, samples, v);
+            rewards = discriminatorPass.score(batch, samples, v);
         }
         if (phase.generator() != Phase.GeneratorUpdate.NONE) {
             generator.setTrainable(true);
@@ -350,15 +348,10 @@ public final class GadStep implements TrainingStep {
         }
         state.put("g_step", gSteps);
         state.put("last_eval_g_step", lastEvalGSteps);
-        state.put("seed", cfg.seed());
     }
 
     @Override
     public void restore(Path dir, JsonNode state) {
-        if (state.path("seed").asLong() != cfg.seed()) {
-            throw new UserError(dir + ": was written by a run with seed=" + state.path("seed").asLong() + "; this run has seed="
-                    + cfg.seed() + " (resume with the same settings)");
-        }
         Path g = dir.resolve(ObjectiveStep.STUDENT_DIR);
         ObjectiveStep.readWeights(g.resolve(Checkpoint.WEIGHTS), generator.parameters());
         gOpt.load(g.resolve(ObjectiveStep.OPTIMIZER_FILE));
@@ -393,14 +386,14 @@ public final class GadStep implements TrainingStep {
         if (discriminator != null) {
             discriminator.setTrainable(false);
         }
-        for (AutoCloseable c : new AutoCloseable[] {gOpt, dOpt, referenceManager}) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+        if (gOpt != null) {
+            gOpt.close();
+        }
+        if (dOpt != null) {
+            dOpt.close();
+        }
+        if (referenceManager != null) {
+            referenceManager.close();
         }
         gOpt = null;
         dOpt = null;

@@ -16,7 +16,6 @@ import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.Safetensors;
 import org.distill4j.lm.Transformer;
 import org.distill4j.util.Json;
-import org.distill4j.util.UserError;
 
 /**
  * One model trained on an {@link Objective} (sft, kd): AdamW, warmup + cosine schedule, global-norm clipping and
@@ -129,15 +128,10 @@ public final class ObjectiveStep implements TrainingStep {
         Path student = Files.createDirectories(dir.resolve(STUDENT_DIR));
         Checkpoint.writeFiles(student, model, Safetensors.DType.F32, modelFiles);
         opt.save(student.resolve(OPTIMIZER_FILE));
-        state.put("seed", config.seed());
     }
 
     @Override
     public void restore(Path dir, JsonNode state) {
-        if (state.path("seed").asLong() != config.seed()) {
-            throw new UserError(dir + ": was written by a run with seed=" + state.path("seed").asLong() + "; this run has seed="
-                    + config.seed() + " (resume with the same settings)");
-        }
         Path student = dir.resolve(STUDENT_DIR);
         readWeights(student.resolve(Checkpoint.WEIGHTS), model.parameters());
         opt.load(student.resolve(OPTIMIZER_FILE));

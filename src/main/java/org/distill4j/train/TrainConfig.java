@@ -125,7 +125,7 @@ public record TrainConfig(long steps, int accumulation, double lr, double finalL
     }
 
     public Trainer.Loop loop() {
-        return new Trainer.Loop(steps, evalEvery, saveEvery, logEvery, maxBadSteps);
+        return new Trainer.Loop(steps, evalEvery, saveEvery, logEvery, maxBadSteps, seed);
     }
 
     public AdamWConfig adamw() {

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.distill4j.lm.Checkpoint;
-import org.distill4j.lm.Transformer;
 import org.distill4j.util.Json;
 import org.distill4j.util.LiveArrays;
 import org.distill4j.util.Progress;
@@ -43,8 +42,9 @@ public final class Trainer {
      * @param saveEvery   resumable checkpoint every k steps (and at the end)
      * @param logEvery    a metrics row every k steps
      * @param maxBadSteps consecutive non-finite steps tolerated before the run stops
+     * @param seed        the run's seed (a checkpoint written with another one is not resumed)
      */
-    public record Loop(long steps, long evalEvery, long saveEvery, long logEvery, int maxBadSteps) {
+    public record Loop(long steps, long evalEvery, long saveEvery, long logEvery, int maxBadSteps, long seed) {
         public Loop {
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be >= 1");
@@ -54,32 +54,13 @@ public final class Trainer {
 
     private final Path outDir;
     private final Loop loop;
-    private final Transformer model;
-    private final TrainConfig config;
-    private final Map<String, Path> modelFiles;
     private Predicate<ObjectNode> afterEval = row -> true;
     private Set<Long> extraEvals = Set.of();
     private RunSettings settings;
 
     public Trainer(Path outDir, Loop loop) {
-        this(outDir, loop, null, null, Map.of());
-    }
-
-    /**
-     * The loop for one model on an {@link Objective} ({@link #run(Objective, boolean)}).
-     *
-     * @param modelFiles files copied next to the weights in every saved checkpoint (tokenizer.json …)
-     */
-    public Trainer(Transformer model, TrainConfig config, Path outDir, Map<String, Path> modelFiles) {
-        this(outDir, config.loop(), model, config, modelFiles);
-    }
-
-    private Trainer(Path outDir, Loop loop, Transformer model, TrainConfig config, Map<String, Path> modelFiles) {
         this.outDir = outDir;
         this.loop = loop;
-        this.model = model;
-        this.config = config;
-        this.modelFiles = modelFiles;
     }
 
     /** Called with every metrics row that holds validation metrics; returning false stops the run early. */
@@ -108,14 +89,6 @@ public final class Trainer {
 
     public static Path checkpointDir(Path outDir) {
         return outDir.resolve(CHECKPOINT_DIR);
-    }
-
-    /** Trains the model given at construction on {@code objective}. */
-    public Result run(Objective objective, boolean resume) {
-        if (model == null) {
-            throw new IllegalStateException("this trainer was built without a model: run a TrainingStep");
-        }
-        return run(new ObjectiveStep(model, config, objective, modelFiles), resume);
     }
 
     public Result run(TrainingStep step, boolean resume) {
@@ -231,6 +204,7 @@ public final class Trainer {
             ObjectNode state = Json.object();
             state.put("step", done);
             state.put("total_steps", loop.steps());
+            state.put("seed", loop.seed());
             state.put("bad_steps", badSteps);
             state.set("window", window.toJson());
             if (settings != null) {
@@ -247,9 +221,10 @@ public final class Trainer {
                     + "subdirectories); resume it with that version, or start afresh in another --out");
         }
         JsonNode state = Json.read(ckpt.resolve(STATE_FILE));
-        if (state.path("total_steps").asLong() != loop.steps()) {
-            throw new UserError(ckpt + ": was written by a run of " + state.path("total_steps").asLong() + " steps; this run has "
-                    + loop.steps() + " (resume with the same settings)");
+        if (state.path("total_steps").asLong() != loop.steps() || state.path("seed").asLong() != loop.seed()) {
+            throw new UserError(ckpt + ": was written by a run with steps=" + state.path("total_steps").asLong() + " seed="
+                    + state.path("seed").asLong() + "; this run has steps=" + loop.steps() + " seed=" + loop.seed()
+                    + " (resume with the same settings)");
         }
         return state;
     }

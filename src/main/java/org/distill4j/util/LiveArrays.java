@@ -52,8 +52,9 @@ public final class LiveArrays {
         if (TRANSIENT.contains(manager)) {
             return 0;
         }
-        if (RESOURCES == null || !(manager instanceof BaseNDManager base)) {
-            return ((BaseNDManager) manager).getManagedArrays().size();
+        BaseNDManager base = (BaseNDManager) manager; // every DJL manager is one
+        if (RESOURCES == null) {
+            return base.getManagedArrays().size();
         }
         int n = 0;
         for (AutoCloseable r : resources(base).values()) {

@@ -68,7 +68,7 @@ class KdTest {
             KdObjective objective = new KdObjective(student, teacher, source, new DistillationLoss(new ForwardKl(), 1.0), 0, 1,
                     Set.of(2), Map::of);
             TrainConfig config = TrainConfig.steps(60).constantLr(3e-3).warmupSteps(5).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(10).build();
-            new Trainer(student, config, tmp.resolve("kd"), Map.of()).run(objective, false);
+            TrainTestSupport.train(student, config, tmp.resolve("kd"), objective);
             double after = heldOutKl(teacher, student);
             assertThat(after).isLessThan(0.6 * before);
         }
@@ -86,8 +86,9 @@ class KdTest {
             assertThat(responses(source.batch(0, 0))).as("same weights, same step: same samples").isEqualTo(first);
             KdObjective objective = new KdObjective(student, teacher, source, new DistillationLoss(new ForwardKl(), 1.0), 0, 1,
                     Set.of(2), Map::of);
-            new Trainer(student, TrainConfig.steps(20).constantLr(1e-2).warmupSteps(0).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(10).build(), tmp.resolve("s"), Map.of())
-                    .run(objective, false);
+            TrainTestSupport.train(student,
+                    TrainConfig.steps(20).constantLr(1e-2).warmupSteps(0).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(10).build(),
+                    tmp.resolve("s"), objective);
             List<String> later = responses(source.batch(0, 0));
             assertThat(later).as("the student changed, so its samples did").isNotEqualTo(first);
             // and they are the student's: its own log-likelihood of them beats the untrained copy's
@@ -127,8 +128,9 @@ class KdTest {
                     new DistillationLoss(new ForwardKl(), 1.0), 0, 1, Set.of(2), Map::of, 8);
             Trainer.Result r;
             try (objective) {
-                r = new Trainer(student, TrainConfig.steps(3).constantLr(1e-3).warmupSteps(0).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(1).build(),
-                        tmp.resolve("pad"), Map.of()).run(objective, false);
+                r = TrainTestSupport.train(student,
+                        TrainConfig.steps(3).constantLr(1e-3).warmupSteps(0).weightDecay(0).evalEvery(0).saveEvery(1000).logEvery(1).build(),
+                        tmp.resolve("pad"), objective);
             }
             assertThat(r.lastRow().get("train_loss").asDouble()).isFinite().isPositive();
             assertThat(r.lastRow().get("teacher_topk_mass").asDouble()).isBetween(0.0, 1.0);

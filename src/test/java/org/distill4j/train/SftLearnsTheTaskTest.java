@@ -73,8 +73,9 @@ class SftLearnsTheTaskTest {
             List<Example> valSet = examples(tok, val);
             long before = grammatical(task, model, tok, valSet);
             SftObjective objective = new SftObjective(model, trainSet, valSet, 32, 1, 3);
-            Trainer.Result r = new Trainer(model, TrainConfig.steps(700).lr(3e-3).finalLr(3e-4).warmupSteps(30).evalEvery(700).saveEvery(1000).logEvery(100).seed(3).build(),
-                    tmp.resolve("sft"), Map.of()).run(objective, false);
+            Trainer.Result r = TrainTestSupport.train(model,
+                    TrainConfig.steps(700).lr(3e-3).finalLr(3e-4).warmupSteps(30).evalEvery(700).saveEvery(1000).logEvery(100).seed(3).build(),
+                    tmp.resolve("sft"), objective);
             double valLoss = r.lastRow().get("val_loss").asDouble();
             System.out.printf("val loss %.3f, threshold %.3f (unigram %.3f, grammar %.3f)%n", valLoss, threshold, unigramEntropy, grammarEntropy);
             assertThat(valLoss).isLessThan(threshold);
@@ -114,8 +115,9 @@ class SftLearnsTheTaskTest {
              Transformer model = newModel(task, m)) {
             List<Example> trainSet = examples(tok, train);
             long before = exactCopies(model, tok, val);
-            new Trainer(model, TrainConfig.steps(1500).lr(1e-2).finalLr(1e-4).warmupSteps(50).evalEvery(1500).saveEvery(1000).logEvery(100).seed(3).build(), tmp.resolve("copy"), Map.of())
-                    .run(new SftObjective(model, trainSet, List.of(), 32, 1, 3), false);
+            TrainTestSupport.train(model,
+                    TrainConfig.steps(1500).lr(1e-2).finalLr(1e-4).warmupSteps(50).evalEvery(1500).saveEvery(1000).logEvery(100).seed(3).build(),
+                    tmp.resolve("copy"), new SftObjective(model, trainSet, List.of(), 32, 1, 3));
             long after = exactCopies(model, tok, val);
             System.out.printf("exact copies of 3-item prompts (greedy): %d / 100 before training, %d / 100 after%n", before, after);
             assertThat(before).isZero();

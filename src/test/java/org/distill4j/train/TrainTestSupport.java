@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.distill4j.lm.Transformer;
 
 /** Shared helpers: parameters with requiresGradient, and gradients put in place through a real backward pass. */
 final class TrainTestSupport {
@@ -85,5 +86,10 @@ final class TrainTestSupport {
             worst = Math.max(worst, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
         }
         return worst;
+    }
+
+    /** Trains {@code model} on {@code objective} for {@code config}'s steps into {@code out}, from scratch. */
+    static Trainer.Result train(Transformer model, TrainConfig config, java.nio.file.Path out, Objective objective) {
+        return new Trainer(out, config.loop()).run(new ObjectiveStep(model, config, objective, java.util.Map.of()), false);
     }
 }

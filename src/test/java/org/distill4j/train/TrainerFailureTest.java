@@ -53,7 +53,7 @@ class TrainerFailureTest {
     void nonFiniteStepsAreSkippedAndTheWeightsStayFinite() {
         ModelConfig c = ModelConfig.llama(16, 8, 16, 1, 2, 1, 16, true, 1, 2, 0);
         try (NDManager m = NDManager.newBaseManager(); Transformer model = Transformer.random(c, m, 1)) {
-            new Trainer(model, config(6), tmp.resolve("a"), Map.of()).run(objective(model, s -> s == 2 || s == 4), false);
+            TrainTestSupport.train(model, config(6), tmp.resolve("a"), objective(model, s -> s == 2 || s == 4));
             for (var p : model.parameters().values()) {
                 for (float x : p.toFloatArray()) {
                     assertThat(Float.isFinite(x)).isTrue();
@@ -71,7 +71,7 @@ class TrainerFailureTest {
         ModelConfig c = ModelConfig.llama(16, 8, 16, 1, 2, 1, 16, true, 1, 2, 0);
         try (NDManager m = NDManager.newBaseManager(); Transformer model = Transformer.random(c, m, 1)) {
             Path out = tmp.resolve("b");
-            assertThatThrownBy(() -> new Trainer(model, config(20), out, Map.of()).run(objective(model, s -> s >= 4), false))
+            assertThatThrownBy(() -> TrainTestSupport.train(model, config(20), out, objective(model, s -> s >= 4)))
                     .isInstanceOf(UserError.class).hasMessageContaining("diverged").hasMessageContaining("step 7");
             assertThat(out.resolve("checkpoint").resolve(Trainer.STATE_FILE)).exists();
         }

@@ -45,7 +45,7 @@ public final class TrainingRuns {
         Verb sft = sft(dir);
         for (String name : List.of("teacher", "student")) {
             List<String> args = sft.args(dir.resolve(name), 2, 2, 1);
-            args.set(args.indexOf("5"), name.equals("teacher") ? "7" : "8"); // --seed: two different models
+            args.set(args.indexOf("--seed") + 1, name.equals("teacher") ? "7" : "8"); // two different models
             assertThat(Main.run(args.toArray(String[]::new))).isZero();
         }
         return (out, steps, saveEvery, logEvery) -> new ArrayList<>(List.of("kd", "--teacher", dir.resolve("teacher").toString(),
