@@ -228,23 +228,38 @@ public final class Transformer implements AutoCloseable {
         }
         Attention attention = new Attention(config, b, t, cache);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            Layer layer = w.layers().get(i);
-            boolean sliding = config.window(i) > 0;
-            NDArray a = attention.apply(i, layer, norm(x, layer.attnNorm()), sliding ? local : global, sliding ? windowed : mask);
-            if (layer.postAttnNorm() != null) {
-                a = norm(a, layer.postAttnNorm());
+            // Every op's output is owned by its first input's manager, so a layer's intermediates (attention scores
+            // before the softmax, norm temporaries, rotated halves…) would otherwise live until the caller closes
+            // its manager: at batch 4 × 512 that is most of a training step's memory. Running the layer in its own
+            // scope frees their handles as the pass goes, as Python's reference counting does; what backward needs
+            // stays alive because autograd holds its own references to the tensors it saved.
+            try (NDManager layerScope = m.newSubManager()) {
+                x.tempAttach(layerScope);
+                NDArray out = layer(i, w.layers().get(i), x, attention, global, local, mask, windowed);
+                out.attach(m);
+                x = out;
             }
-            x = x.add(a);
-            NDArray f = ffn(layer.ffn(), norm(x, layer.mlpNorm()));
-            if (layer.postMlpNorm() != null) {
-                f = norm(f, layer.postMlpNorm());
-            }
-            x = x.add(f);
         }
         if (cache != null) {
             cache.advance((int) t);
         }
         return norm(x, w.finalNorm());
+    }
+
+    /** One decoder block: x + attention, then + feed-forward (with Gemma's norms after each where present). */
+    private NDArray layer(int i, Layer layer, NDArray x, Attention attention, Attention.Rotation global,
+                          Attention.Rotation local, NDArray mask, NDArray windowed) {
+        boolean sliding = config.window(i) > 0;
+        NDArray a = attention.apply(i, layer, norm(x, layer.attnNorm()), sliding ? local : global, sliding ? windowed : mask);
+        if (layer.postAttnNorm() != null) {
+            a = norm(a, layer.postAttnNorm());
+        }
+        x = x.add(a);
+        NDArray f = ffn(layer.ffn(), norm(x, layer.mlpNorm()));
+        if (layer.postMlpNorm() != null) {
+            f = norm(f, layer.postMlpNorm());
+        }
+        return x.add(f);
     }
 
     /** cos/sin [B or 1, 1, T, rotaryDim] for the positions, gathered per row so left-padded rows rotate by their own. */
