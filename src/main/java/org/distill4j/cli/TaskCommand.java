@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.EmbeddedTask;
 import org.distill4j.lm.WordLevelTokenizer;
-import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 import picocli.CommandLine.Command;

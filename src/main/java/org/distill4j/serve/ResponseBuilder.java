@@ -14,6 +14,7 @@ import org.distill4j.serve.ResponseShapes.ChatChoice;
 import org.distill4j.serve.ResponseShapes.ChatLogprobs;
 import org.distill4j.serve.ResponseShapes.CompletionChoice;
 import org.distill4j.serve.ResponseShapes.CompletionLogprobs;
+import org.distill4j.serve.ResponseShapes.Header;
 import org.distill4j.serve.ResponseShapes.Message;
 import org.distill4j.serve.ResponseShapes.Response;
 import org.distill4j.serve.ResponseShapes.TokenLogprob;
@@ -57,9 +58,8 @@ final class ResponseBuilder {
                 completionTokens += sample == null ? 0 : sample.tokens().length;
             }
         }
-        Header h = header("cmpl-", "text_completion");
         return Json.MAPPER.valueToTree(
-                new Response(h.id(), h.object(), h.created(), h.model(), choices, Usage.of(promptTokens, completionTokens)));
+                new Response(header("cmpl-", "text_completion"), choices, Usage.of(promptTokens, completionTokens)));
     }
 
     ObjectNode chat(GenerationRequest r, GenerationResult result) {
@@ -72,9 +72,8 @@ final class ResponseBuilder {
             choices.add(new ChatChoice(s, new Message("assistant", sample.text()), logprobs, finishReason(sample)));
             completionTokens += sample.tokens().length;
         }
-        Header h = header("chatcmpl-", "chat.completion");
         return Json.MAPPER.valueToTree(
-                new Response(h.id(), h.object(), h.created(), h.model(), choices, Usage.of(prompt.length, completionTokens)));
+                new Response(header("chatcmpl-", "chat.completion"), choices, Usage.of(prompt.length, completionTokens)));
     }
 
     /** Legacy completions log-probs: parallel arrays over (echoed prompt tokens +) generated tokens. */
@@ -146,9 +145,6 @@ final class ResponseBuilder {
         }
         return content;
     }
-
-    /** What every response and every chunk of one stream starts with. */
-    record Header(String id, String object, long created, String model) {}
 
     Header header(String idPrefix, String object) {
         byte[] random = new byte[12];

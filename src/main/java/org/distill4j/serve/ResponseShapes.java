@@ -15,14 +15,29 @@ import java.util.Map;
 final class ResponseShapes {
     private ResponseShapes() {}
 
+    /** What every response and every chunk of one stream starts with. */
+    record Header(String id, String object, long created, String model) {}
+
     /** A whole (not streamed) {@code text_completion} or {@code chat.completion}. */
-    record Response(String id, String object, long created, String model, List<?> choices, Usage usage) {}
+    record Response(String id, String object, long created, String model, List<?> choices, Usage usage) {
+        Response(Header h, List<?> choices, Usage usage) {
+            this(h.id(), h.object(), h.created(), h.model(), choices, usage);
+        }
+    }
 
     /** A streamed chunk without usage (no {@code stream_options.include_usage}). */
-    record Chunk(String id, String object, long created, String model, List<?> choices) {}
+    record Chunk(String id, String object, long created, String model, List<?> choices) {
+        Chunk(Header h, List<?> choices) {
+            this(h.id(), h.object(), h.created(), h.model(), choices);
+        }
+    }
 
     /** A streamed chunk when usage was asked for: null on every chunk but the last, as OpenAI sends it. */
-    record UsageChunk(String id, String object, long created, String model, List<?> choices, Usage usage) {}
+    record UsageChunk(String id, String object, long created, String model, List<?> choices, Usage usage) {
+        UsageChunk(Header h, List<?> choices, Usage usage) {
+            this(h.id(), h.object(), h.created(), h.model(), choices, usage);
+        }
+    }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record Usage(long promptTokens, long completionTokens, long totalTokens) {

@@ -8,6 +8,7 @@ import org.distill4j.serve.ResponseShapes.Chunk;
 import org.distill4j.serve.ResponseShapes.ChunkChoice;
 import org.distill4j.serve.ResponseShapes.CompletionChoice;
 import org.distill4j.serve.ResponseShapes.CompletionLogprobs;
+import org.distill4j.serve.ResponseShapes.Header;
 import org.distill4j.serve.ResponseShapes.Message;
 import org.distill4j.serve.ResponseShapes.TokenLogprob;
 import org.distill4j.serve.ResponseShapes.Usage;
@@ -24,7 +25,7 @@ final class StreamChunks {
     private static final TopLogprobs NONE = new TopLogprobs(new long[0], new float[0]);
 
     private final GenerationRequest request;
-    private final ResponseBuilder.Header header;
+    private final Header header;
     private final boolean[] announced;
 
     StreamChunks(ResponseBuilder responses, GenerationRequest request) {
@@ -64,8 +65,7 @@ final class StreamChunks {
 
     /** The last chunk with stream_options.include_usage: no choices, the whole response's usage. */
     UsageChunk usage(long promptTokens, long completionTokens) {
-        return new UsageChunk(header.id(), header.object(), header.created(), header.model(), List.of(),
-                Usage.of(promptTokens, completionTokens));
+        return new UsageChunk(header, List.of(), Usage.of(promptTokens, completionTokens));
     }
 
     /** The chunk's one token; without a top-k its alternatives are empty (not null, as in a whole response). */
@@ -80,8 +80,6 @@ final class StreamChunks {
 
     private Object chunk(Object choice) {
         List<Object> choices = List.of(choice);
-        return request.streamUsage()
-                ? new UsageChunk(header.id(), header.object(), header.created(), header.model(), choices, null)
-                : new Chunk(header.id(), header.object(), header.created(), header.model(), choices);
+        return request.streamUsage() ? new UsageChunk(header, choices, null) : new Chunk(header, choices);
     }
 }
