@@ -79,7 +79,7 @@ final class BenchRealCommand implements Callable<Integer> {
             train = false;
             note += "; training skipped (--force-train to run it)";
         }
-        System.out.println(RealBench.JSON.createObjectNode().put("model", c.name()).put("note", note));
+        println(new Note(c.name(), note));
         if (RealBench.ensureCheckpoint(c)) {
             System.err.println("bench real: wrote random BF16 weights to " + c.checkpoint());
         }
@@ -95,9 +95,8 @@ final class BenchRealCommand implements Callable<Integer> {
                     continue;
                 }
                 all.stream().filter(p -> !p.impl().equals("distill4j") && p.phase().equals(ours.phase())).findFirst()
-                        .ifPresent(p -> System.out.println(RealBench.JSON.createObjectNode().put("model", c.name())
-                                .put("phase", ours.phase()).put("time_ratio", round(ours.seconds() / p.seconds()))
-                                .put("peak_rss_ratio", round(ours.peakRssMb() / p.peakRssMb()))));
+                        .ifPresent(p -> println(new Ratio(c.name(), ours.phase(), round(ours.seconds() / p.seconds()),
+                                round(ours.peakRssMb() / p.peakRssMb()))));
             }
         }
         return 0;
@@ -107,14 +106,23 @@ final class BenchRealCommand implements Callable<Integer> {
         return Math.round(x * 100) / 100.0;
     }
 
+    /** The first line: what the machine can hold, and whether training runs. */
+    private record Note(String model, String note) {}
+
+    /** Ours over the peer's, per phase (RealBench.JSON writes the names in snake_case). */
+    private record Ratio(String model, String phase, double timeRatio, double peakRssRatio) {}
+
     private static List<RealBench.Measurement> print(List<RealBench.Measurement> ms) {
-        for (RealBench.Measurement m : ms) {
-            try {
-                System.out.println(RealBench.JSON.writeValueAsString(m));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        ms.forEach(BenchRealCommand::println);
         return ms;
+    }
+
+    /** One JSON line on stdout. */
+    private static void println(Object line) {
+        try {
+            System.out.println(RealBench.JSON.writeValueAsString(line));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,7 +1,8 @@
 package org.distill4j.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -219,82 +221,71 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
-    private ObjectNode report(List<Example> examples, List<Integer> missing, List<TextOverlap.Scores> scores,
-                              TextOverlap.Report overlap, JudgeReport judged) {
-        ObjectNode root = Json.object();
-        root.put("responses", responses.toString());
-        root.put("references", references == null ? null : references.toString());
-        root.put("examples", examples.size());
-        root.put("missing_references", missing.size());
-        ArrayNode missingLines = root.putArray("missing_reference_lines");
-        missing.forEach(missingLines::add);
-        root.put("tokenization", "EvalTokenizer: lower-case; runs of letters and digits; Han/kana one per character; "
-                + "punctuation dropped (rouge_score's tokenizer on ASCII)");
-        ObjectNode o = root.putObject("overlap");
-        ObjectNode f1 = o.putObject("f1");
+    /** The --out report; a judge figure is null (JSON has no NaN) when no example was judged. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record Report(String responses, String references, int examples, int missingReferences,
+                          List<Integer> missingReferenceLines, String tokenization, Overlap overlap,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) JudgeSummary judge, List<PerExample> perExample) {}
+
+    /** {@code f1} maps n ("1".."4") to the mean n-gram F1. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record Overlap(Map<String, Double> f1, double rougeL, double meanLength, double referenceMeanLength,
+                           int count) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record JudgeSummary(String endpoint, String model, boolean bothOrders, Double score, Double meanRatio,
+                                Double meanStudent, Double meanReference, int judged, int unjudged, long httpAttempts,
+                                long httpRetries, int reasks) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record PerExample(int line, List<Double> f1, double rougeL, int length, int referenceLength,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) ExampleJudge judge) {}
+
+    /** A judged example has scores and readings, an unjudged one the reason instead. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private record ExampleJudge(Double student, Double reference, Double ratio, List<Reading> readings,
+                                String unjudged, int asks) {}
+
+    private record Reading(String order, double student, double reference, String reply) {
+        Reading(String order, JudgeReport.Reading r) {
+            this(order, r.student(), r.reference(), r.reply());
+        }
+    }
+
+    private Report report(List<Example> examples, List<Integer> missing, List<TextOverlap.Scores> scores,
+                          TextOverlap.Report overlap, JudgeReport judged) {
+        Map<String, Double> f1 = new LinkedHashMap<>();
         for (int n = 1; n <= TextOverlap.MAX_N; n++) {
             f1.put(String.valueOf(n), overlap.f1(n));
         }
-        o.put("rouge_l", overlap.rougeL());
-        o.put("mean_length", overlap.meanLength());
-        o.put("reference_mean_length", overlap.referenceMeanLength());
-        o.put("count", overlap.count());
-        if (judged != null) {
-            ObjectNode j = root.putObject("judge");
-            j.put("endpoint", judgeEndpoint);
-            j.put("model", judgeModel);
-            j.put("both_orders", bothOrders);
-            putFinite(j, "score", judged.score());
-            putFinite(j, "mean_ratio", judged.meanRatio());
-            putFinite(j, "mean_student", judged.meanStudent());
-            putFinite(j, "mean_reference", judged.meanReference());
-            j.put("judged", judged.judged());
-            j.put("unjudged", judged.unjudged());
-            j.put("http_attempts", judged.httpAttempts());
-            j.put("http_retries", judged.httpRetries());
-            j.put("reasks", judged.reasks());
-        }
-        ArrayNode per = root.putArray("per_example");
+        JudgeSummary judge = judged == null ? null : new JudgeSummary(judgeEndpoint, judgeModel, bothOrders,
+                Json.finiteOrNull(judged.score()), Json.finiteOrNull(judged.meanRatio()),
+                Json.finiteOrNull(judged.meanStudent()), Json.finiteOrNull(judged.meanReference()), judged.judged(),
+                judged.unjudged(), judged.httpAttempts(), judged.httpRetries(), judged.reasks());
+        List<PerExample> per = new ArrayList<>();
         for (int i = 0; i < examples.size(); i++) {
-            ObjectNode e = per.addObject();
-            e.put("line", examples.get(i).line());
-            ArrayNode f = e.putArray("f1");
-            scores.get(i).f1().forEach(f::add);
-            e.put("rouge_l", scores.get(i).rougeL());
-            e.put("length", scores.get(i).length());
-            e.put("reference_length", scores.get(i).referenceLength());
-            if (judged != null) {
-                JudgeReport.Verdict v = judged.verdicts().get(i);
-                ObjectNode j = e.putObject("judge");
-                if (v.judged()) {
-                    j.put("student", v.student());
-                    j.put("reference", v.reference());
-                    j.put("ratio", v.ratio());
-                    ArrayNode readings = j.putArray("readings");
-                    reading(readings, "reference first", v.forward());
-                    if (v.reversed() != null) {
-                        reading(readings, "student first", v.reversed());
-                    }
-                } else {
-                    j.put("unjudged", v.unjudged());
-                }
-                j.put("asks", v.asks());
-            }
+            TextOverlap.Scores sc = scores.get(i);
+            per.add(new PerExample(examples.get(i).line(), sc.f1(), sc.rougeL(), sc.length(), sc.referenceLength(),
+                    judged == null ? null : exampleJudge(judged.verdicts().get(i))));
         }
-        return root;
+        return new Report(responses.toString(), references == null ? null : references.toString(), examples.size(),
+                missing.size(), missing,
+                "EvalTokenizer: lower-case; runs of letters and digits; Han/kana one per character; "
+                        + "punctuation dropped (rouge_score's tokenizer on ASCII)",
+                new Overlap(f1, overlap.rougeL(), overlap.meanLength(), overlap.referenceMeanLength(), overlap.count()),
+                judge, per);
     }
 
-    private static void reading(ArrayNode readings, String order, JudgeReport.Reading r) {
-        readings.addObject().put("order", order).put("student", r.student()).put("reference", r.reference())
-                .put("reply", r.reply());
-    }
-
-    private static void putFinite(ObjectNode o, String field, double v) {
-        if (Double.isFinite(v)) {
-            o.put(field, v);
-        } else {
-            o.putNull(field); // none judged: JSON has no NaN
+    private static ExampleJudge exampleJudge(JudgeReport.Verdict v) {
+        if (!v.judged()) {
+            return new ExampleJudge(null, null, null, null, v.unjudged(), v.asks());
         }
+        List<Reading> readings = new ArrayList<>();
+        readings.add(new Reading("reference first", v.forward()));
+        if (v.reversed() != null) {
+            readings.add(new Reading("student first", v.reversed()));
+        }
+        return new ExampleJudge(v.student(), v.reference(), v.ratio(), readings, null, v.asks());
     }
 
     private static String table(int records, int missing, TextOverlap.Report overlap, JudgeReport judged) {

@@ -101,7 +101,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 spec.commandLine().getOut().flush();
                 return 0;
             }
-            List<ObjectNode> rows = new ArrayList<>();
+            List<ObjectNode> rows = new ArrayList<>(); // a tree: each row keeps the prompt record's own fields
             for (Sample s : samples) {
                 ObjectNode row = records.get(s.promptIndex()).value().deepCopy();
                 row.put("response", s.text());

@@ -225,7 +225,7 @@ public final class KdCommand implements Callable<Integer> {
             }
             List<Sample> samples = new Sampler(teacher, tok, 256).generate(promptIds, sampling.withN(generations).withSeed(train.seed + 1));
             examples = new ArrayList<>();
-            List<com.fasterxml.jackson.databind.node.ObjectNode> rows = new ArrayList<>();
+            List<com.fasterxml.jackson.databind.node.ObjectNode> rows = new ArrayList<>(); // trees: prompt records' own fields stay
             for (Sample s : samples) {
                 examples.add(new Example(promptIds.get(s.promptIndex()), s.tokens()));
                 var row = promptRecords.get(s.promptIndex()).value().deepCopy();

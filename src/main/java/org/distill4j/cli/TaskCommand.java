@@ -1,6 +1,6 @@
 package org.distill4j.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.distill4j.experiment.EmbeddedTask;
 import org.distill4j.lm.WordLevelTokenizer;
-import org.distill4j.util.Json;
 import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 import picocli.CommandLine.Command;
@@ -38,6 +37,9 @@ public final class TaskCommand implements Callable<Integer> {
     @Option(names = "--tokenizer-out", description = "Also write the task's tokenizer.json here.")
     Path tokenizerOut;
 
+    /** One JSONL record; with --prompts-only it has no response. */
+    private record Row(String prompt, @JsonInclude(JsonInclude.Include.NON_NULL) String response) {}
+
     @Override
     public Integer call() {
         EmbeddedTask task = new EmbeddedTask();
@@ -51,15 +53,10 @@ public final class TaskCommand implements Callable<Integer> {
             throw new UserError("--n must be >= 1");
         }
         SplittableRandom rng = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        List<ObjectNode> rows = new ArrayList<>(n);
+        List<Row> rows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             var items = task.prompt(seed, s, i);
-            ObjectNode row = Json.object();
-            row.put("prompt", task.render(items));
-            if (!promptsOnly) {
-                row.put("response", task.sample(items, rng));
-            }
-            rows.add(row);
+            rows.add(new Row(task.render(items), promptsOnly ? null : task.sample(items, rng)));
         }
         Jsonl.write(out, rows);
         if (tokenizerOut != null) {

@@ -55,7 +55,10 @@ public record Conversation(List<ChatFormat.Message> messages, Map<String, Object
         return json().toString();
     }
 
-    /** The record fields of this conversation: {@code messages} and, when there are any, {@code chat_template_kwargs}. */
+    /**
+     * The record fields of this conversation: {@code messages} and, when there are any, {@code chat_template_kwargs}.
+     * A tree: callers merge it into prompt records (open), and {@link #key()}'s text must stay as it is.
+     */
     public com.fasterxml.jackson.databind.node.ObjectNode json() {
         com.fasterxml.jackson.databind.node.ObjectNode o = Json.object();
         var ms = o.putArray("messages");

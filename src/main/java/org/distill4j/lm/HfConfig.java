@@ -186,7 +186,7 @@ final class HfConfig {
     }
 
     static ObjectNode write(ModelConfig c) {
-        ObjectNode n = Json.object();
+        ObjectNode n = Json.object(); // a tree: names and shapes differ per family (n_embd, hidden_act(ivation), eos id or list)
         Family family = c.family();
         n.putArray("architectures").add(family.architecture());
         n.put("model_type", c.modelType());

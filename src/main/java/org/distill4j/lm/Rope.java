@@ -82,7 +82,7 @@ public record Rope(String type, double theta, double factor, double lowFreqFacto
 
     /** The object transformers reads back as {@code rope_parameters}. */
     ObjectNode toJson() {
-        ObjectNode n = Json.object();
+        ObjectNode n = Json.object(); // a tree: its fields depend on rope_type, and it is set into HfConfig's tree
         n.put("rope_type", type);
         n.put("rope_theta", theta);
         if (partialRotaryFactor != 1) {

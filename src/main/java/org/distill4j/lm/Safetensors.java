@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -16,16 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.distill4j.util.AtomicFiles;
-import org.distill4j.util.Json;
 import org.distill4j.util.UserError;
 
 /**
@@ -68,8 +59,8 @@ public final class Safetensors {
         private final Path file;
         private final FileChannel channel;
         private final long dataStart;
-        private final Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private final Map<String, TensorInfo> tensors;
+        private final Map<String, String> metadata;
 
         private Reader(Path file) {
             this.file = file;
@@ -95,7 +86,10 @@ public final class Safetensors {
                 ByteBuffer header = ByteBuffer.allocate((int) headerLen);
                 channel.read(header, 8);
                 dataStart = 8 + headerLen;
-                parseHeader(new String(header.array(), StandardCharsets.UTF_8), size - dataStart);
+                SafetensorsHeader.Parsed parsed = SafetensorsHeader.parse(
+                        new String(header.array(), StandardCharsets.UTF_8), size - dataStart, this::bad);
+                tensors = parsed.tensors();
+                metadata = parsed.metadata();
             } catch (IOException e) {
                 close();
                 throw new UserError(file + ": cannot read: " + e.getMessage(), e);
@@ -107,65 +101,6 @@ public final class Safetensors {
 
         private UserError bad(String what) {
             return new UserError(file + ": invalid safetensors: " + what);
-        }
-
-        private void parseHeader(String json, long dataSize) {
-            JsonNode root;
-            try {
-                root = Json.MAPPER.readTree(json);
-            } catch (IOException e) {
-                throw bad("header is not valid JSON (" + e.getMessage() + ")");
-            }
-            if (root == null || !root.isObject()) {
-                throw bad("header is not a JSON object");
-            }
-            List<TensorInfo> byOffset = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                String name = e.getKey();
-                JsonNode v = e.getValue();
-                if (name.equals("__metadata__")) {
-                    v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-                    continue;
-                }
-                DType dtype;
-                try {
-                    dtype = DType.valueOf(v.path("dtype").asText());
-                } catch (IllegalArgumentException ex) {
-                    throw bad("tensor '" + name + "' has unsupported dtype '" + v.path("dtype").asText() + "'");
-                }
-                JsonNode shapeNode = v.path("shape");
-                JsonNode offsets = v.path("data_offsets");
-                if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
-                    throw bad("tensor '" + name + "' lacks shape or data_offsets");
-                }
-                long[] shape = new long[shapeNode.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeNode.get(i).asLong(-1);
-                    if (shape[i] < 0) {
-                        throw bad("tensor '" + name + "' has a negative dimension");
-                    }
-                }
-                TensorInfo info = new TensorInfo(name, dtype, shape, offsets.get(0).asLong(-1), offsets.get(1).asLong(-1));
-                if (info.begin() < 0 || info.end() < info.begin() || info.end() > dataSize) {
-                    throw bad("tensor '" + name + "' has data_offsets [" + info.begin() + ", " + info.end()
-                            + "] outside the data section of " + dataSize + " bytes (truncated file?)");
-                }
-                if (info.elements() * dtype.bytes != info.end() - info.begin()) {
-                    throw bad("tensor '" + name + "' has shape " + Arrays.toString(shape) + " × " + dtype + " = "
-                            + info.elements() * dtype.bytes + " bytes but its data_offsets span " + (info.end() - info.begin()));
-                }
-                tensors.put(name, info);
-                byOffset.add(info);
-            }
-            byOffset.sort(Comparator.comparingLong(TensorInfo::begin));
-            for (int i = 1; i < byOffset.size(); i++) {
-                TensorInfo a = byOffset.get(i - 1);
-                TensorInfo b = byOffset.get(i);
-                if (b.begin() < a.end()) {
-                    throw bad("tensors '" + a.name() + "' and '" + b.name() + "' overlap");
-                }
-            }
         }
 
         public Path file() {
@@ -314,22 +249,7 @@ public final class Safetensors {
         }
 
         public Writer add(String name, float[] data, long[] shape, DType storage) {
-            ByteBuffer b;
-            switch (storage) {
-                case F32 -> {
-                    b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                    b.asFloatBuffer().put(data);
-                }
-                case BF16 -> {
-                    b = ByteBuffer.allocate(data.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-                    var s = b.asShortBuffer();
-                    for (float f : data) {
-                        s.put(toBf16(f));
-                    }
-                }
-                default -> throw new IllegalArgumentException("float tensors are stored as F32 or BF16, not " + storage);
-            }
-            return put(name, new Entry(storage, shape.clone(), b));
+            return put(name, new Entry(storage, shape.clone(), encode(data, storage)));
         }
 
         public Writer addLongs(String name, long[] data, long[] shape) {
@@ -339,6 +259,14 @@ public final class Safetensors {
         }
 
         private Writer put(String name, Entry e) {
+            long n = 1;
+            for (long d : e.shape()) {
+                n *= d;
+            }
+            if (n * e.dtype().bytes != e.data().capacity()) { // the header's offsets follow from the shapes
+                throw new IllegalArgumentException("tensor '" + name + "' has " + e.data().capacity() / e.dtype().bytes
+                        + " values for shape " + java.util.Arrays.toString(e.shape()));
+            }
             if (entries.putIfAbsent(name, e) != null) {
                 throw new IllegalArgumentException("tensor '" + name + "' added twice");
             }
@@ -346,26 +274,14 @@ public final class Safetensors {
         }
 
         public void write(Path file) {
-            ObjectNode header = Json.object();
-            ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
-            long offset = 0;
-            for (Map.Entry<String, Entry> e : entries.entrySet()) {
-                ObjectNode t = header.putObject(e.getKey());
-                t.put("dtype", e.getValue().dtype().name());
-                var shape = t.putArray("shape");
-                for (long d : e.getValue().shape()) {
-                    shape.add(d);
-                }
-                long len = e.getValue().data().capacity();
-                t.putArray("data_offsets").add(offset).add(offset + len);
-                offset += len;
-            }
-            writeFile(file, header, out -> {
-                for (Entry e : entries.values()) {
-                    writeBuffer(out, e.data());
-                }
-            });
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            entries.forEach((name, e) -> shapes.put(name, e.shape()));
+            SafetensorsHeader.write(file, metadata, SafetensorsHeader.layout(shapes, name -> entries.get(name).dtype()),
+                    out -> {
+                        for (Entry e : entries.values()) {
+                            writeBuffer(out, e.data());
+                        }
+                    });
         }
 
         private static void writeBuffer(OutputStream out, ByteBuffer b) throws IOException {
@@ -381,52 +297,33 @@ public final class Safetensors {
      */
     public static void writeStreaming(Path file, Map<String, long[]> shapes, DType storage,
                                       java.util.function.Function<String, float[]> values) {
-        if (storage != DType.F32 && storage != DType.BF16) {
-            throw new IllegalArgumentException("float tensors are stored as F32 or BF16, not " + storage);
-        }
-        ObjectNode header = Json.object();
-        header.putObject("__metadata__").put("format", "pt");
-        long offset = 0;
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", storage.name());
-            var shape = t.putArray("shape");
-            long n = 1;
-            for (long d : e.getValue()) {
-                shape.add(d);
-                n *= d;
-            }
-            t.putArray("data_offsets").add(offset).add(offset + n * storage.bytes);
-            offset += n * storage.bytes;
-        }
-        writeFile(file, header, out -> {
+        encode(new float[0], storage); // refuses other dtypes before the file is started
+        SafetensorsHeader.write(file, Map.of("format", "pt"), SafetensorsHeader.layout(shapes, name -> storage), out -> {
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                float[] data = values.apply(e.getKey());
-                ByteBuffer b = ByteBuffer.allocate(data.length * storage.bytes).order(ByteOrder.LITTLE_ENDIAN);
-                if (storage == DType.F32) {
-                    b.asFloatBuffer().put(data);
-                } else {
-                    var sb = b.asShortBuffer();
-                    for (float f : data) {
-                        sb.put(toBf16(f));
-                    }
-                }
+                ByteBuffer b = encode(values.apply(e.getKey()), storage);
                 out.write(b.array());
             }
         });
     }
 
-    /** Writes the header's length, the header (padded with spaces to 8-byte alignment, as the format asks), then the data. */
-    private static void writeFile(Path file, ObjectNode header, AtomicFiles.Writer data) {
-        byte[] json = Json.bytes(header);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] headerBytes = Arrays.copyOf(json, padded);
-        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
-        AtomicFiles.write(file, out -> {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-            out.write(headerBytes);
-            data.write(out);
-        });
+    /** Float values as little-endian F32 or BF16 bytes, in a heap buffer. */
+    private static ByteBuffer encode(float[] data, DType storage) {
+        ByteBuffer b;
+        switch (storage) {
+            case F32 -> {
+                b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(data);
+            }
+            case BF16 -> {
+                b = ByteBuffer.allocate(data.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                var s = b.asShortBuffer();
+                for (float f : data) {
+                    s.put(toBf16(f));
+                }
+            }
+            default -> throw new IllegalArgumentException("float tensors are stored as F32 or BF16, not " + storage);
+        }
+        return b;
     }
 
     /** F32 → BF16 with round-to-nearest-even; NaN stays a quiet NaN. */

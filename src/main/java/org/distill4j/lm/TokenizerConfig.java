@@ -93,7 +93,7 @@ public record TokenizerConfig(String chatTemplate, Map<String, String> specialTo
 
     static ObjectNode generated(Path tokenizerJson, ModelConfig config) {
         Map<Integer, String> byId = tokensById(Json.read(tokenizerJson));
-        ObjectNode out = Json.object();
+        ObjectNode out = Json.object(); // a tree like the tokenizer_config.json it stands in for, which is copied as it is
         out.put("tokenizer_class", "PreTrainedTokenizerFast");
         put(out, "bos_token", byId.get(config.bosTokenId()));
         put(out, "eos_token", byId.get(config.eosTokenId()));

@@ -28,6 +28,7 @@ public final class WordLevelTokenizer {
 
     /** The tokenizer.json for {@code words} (duplicates dropped, order kept) after the four specials. */
     public static ObjectNode json(List<String> words) {
+        // a tree mirroring HF's tokenizer.json (tagged unions such as {"SpecialToken": {...}}): plainer than a dozen one-use records
         ObjectNode root = Json.object();
         root.put("version", "1.0");
         root.putNull("truncation");

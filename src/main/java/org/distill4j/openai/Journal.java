@@ -2,7 +2,6 @@ package org.distill4j.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -63,8 +62,7 @@ public final class Journal implements AutoCloseable {
                 }
                 ch.position(end);
                 if (end == 0) {
-                    ObjectNode header = Json.object().put("format", FORMAT).put("version", 1).put("fingerprint", fingerprint);
-                    j.write(List.of(header));
+                    j.write(List.of(new Header(FORMAT, 1, fingerprint)));
                     forceDirectory(dir);
                 } else {
                     j.load(new String(bytes, 0, end, StandardCharsets.UTF_8), fingerprint);
@@ -118,7 +116,7 @@ public final class Journal implements AutoCloseable {
         }
         if (channel != null) {
             try {
-                write(batch.stream().map(JournalEntry::toJson).toList());
+                write(batch);
             } catch (IOException e) {
                 throw new UserError(file + ": cannot append to the journal: " + e.getMessage(), e);
             }
@@ -128,9 +126,13 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void write(List<ObjectNode> lines) throws IOException {
+    /** The journal's first line: what it is and which prompts and settings its answers belong to. */
+    private record Header(String format, int version, String fingerprint) {}
+
+    /** Lines are a {@link Header} or {@link JournalEntry} records. */
+    private void write(List<?> lines) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        for (ObjectNode line : lines) {
+        for (Object line : lines) {
             buf.write(Json.bytes(line));
             buf.write('\n');
         }

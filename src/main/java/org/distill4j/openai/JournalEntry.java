@@ -1,8 +1,8 @@
 package org.distill4j.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.distill4j.util.Json;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * One paid-for response, as journalled.
@@ -14,23 +14,13 @@ import org.distill4j.util.Json;
  * @param response     the generated text
  * @param finishReason "stop", "length", ... as the server said (null if it did not)
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class) // a journal line: the components, nulls written
 public record JournalEntry(int prompt, int sample, String requestId, String responseId, String response,
                            String finishReason) {
     public record Key(int prompt, int sample) {}
 
     public Key key() {
         return new Key(prompt, sample);
-    }
-
-    ObjectNode toJson() {
-        ObjectNode o = Json.object();
-        o.put("prompt", prompt);
-        o.put("sample", sample);
-        o.put("request_id", requestId);
-        o.put("response_id", responseId);
-        o.put("response", response);
-        o.put("finish_reason", finishReason);
-        return o;
     }
 
     /** Parses a journal line; null when a required field is missing or mistyped. */

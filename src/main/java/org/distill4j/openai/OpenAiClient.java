@@ -1,8 +1,9 @@
 package org.distill4j.openai;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -197,31 +198,26 @@ public final class OpenAiClient implements AutoCloseable {
         }
     }
 
-    private ObjectNode requestBody(Prompt prompt, int n) {
-        ObjectNode b = Json.object();
-        b.put("model", settings.model());
+    /** A completions ({@code prompt}) or chat ({@code messages}) request; unset sampling fields are left out. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    private record RequestBody(String model, List<Prompt.Turn> messages, String prompt, int n, Double temperature,
+                               Integer maxTokens) {}
+
+    private RequestBody requestBody(Prompt prompt, int n) {
         if (settings.chat()) {
-            ArrayNode messages = b.putArray("messages");
-            switch (prompt) {
-                case Prompt.Text t -> messages.addObject().put("role", "user").put("content", t.text());
-                case Prompt.Conversation c -> c.turns().forEach(turn ->
-                        messages.addObject().put("role", turn.role()).put("content", turn.content()));
-            }
-        } else {
-            switch (prompt) {
-                case Prompt.Text t -> b.put("prompt", t.text());
-                case Prompt.Conversation c -> throw new IllegalArgumentException(
-                        "a conversation needs the chat endpoint (--chat)");
-            }
+            List<Prompt.Turn> messages = switch (prompt) {
+                case Prompt.Text t -> List.of(new Prompt.Turn("user", t.text()));
+                case Prompt.Conversation c -> c.turns();
+            };
+            return new RequestBody(settings.model(), messages, null, n, settings.temperature(), settings.maxTokens());
         }
-        b.put("n", n);
-        if (settings.temperature() != null) {
-            b.put("temperature", settings.temperature());
-        }
-        if (settings.maxTokens() != null) {
-            b.put("max_tokens", settings.maxTokens());
-        }
-        return b;
+        return switch (prompt) {
+            case Prompt.Text t -> new RequestBody(settings.model(), null, t.text(), n, settings.temperature(),
+                    settings.maxTokens());
+            case Prompt.Conversation c -> throw new IllegalArgumentException(
+                    "a conversation needs the chat endpoint (--chat)");
+        };
     }
 
     private Outcome attempt(String body, String requestId, int expectedChoices) throws InterruptedException {
@@ -324,9 +320,8 @@ public final class OpenAiClient implements AutoCloseable {
     public String fingerprint(List<Prompt> prompts) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            ObjectNode head = Json.object().put("model", settings.model()).put("chat", settings.chat());
-            head.put("temperature", settings.temperature()).put("max_tokens", settings.maxTokens());
-            sha.update(Json.bytes(head));
+            sha.update(Json.bytes(new FingerprintHead(settings.model(), settings.chat(), settings.temperature(),
+                    settings.maxTokens())));
             for (Prompt p : prompts) {
                 sha.update((byte) '\n');
                 sha.update(Json.bytes(requestBodyForFingerprint(p)));
@@ -336,6 +331,10 @@ public final class OpenAiClient implements AutoCloseable {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The settings a journal's answers depend on; nulls are written (these bytes are hashed: keep them as they are). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    private record FingerprintHead(String model, boolean chat, Double temperature, Integer maxTokens) {}
 
     private JsonNode requestBodyForFingerprint(Prompt p) {
         return switch (p) {

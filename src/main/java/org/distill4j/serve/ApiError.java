@@ -1,8 +1,5 @@
 package org.distill4j.serve;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.distill4j.util.Json;
-
 /**
  * A request the server refuses, answered with an HTTP status and OpenAI's error object
  * {@code {"error": {"message", "type", "param", "code"}}} so that OpenAI client libraries report it as
@@ -47,13 +44,12 @@ public final class ApiError extends RuntimeException {
         return code;
     }
 
-    public ObjectNode toJson() {
-        ObjectNode root = Json.object();
-        ObjectNode e = root.putObject("error");
-        e.put("message", getMessage());
-        e.put("type", type);
-        e.put("param", param);
-        e.put("code", code);
-        return root;
+    /** OpenAI's error body; every field is written, null included. */
+    public record Body(Detail error) {}
+
+    public record Detail(String message, String type, String param, String code) {}
+
+    public Body toJson() {
+        return new Body(new Detail(getMessage(), type, param, code));
     }
 }

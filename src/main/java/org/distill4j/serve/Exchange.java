@@ -1,6 +1,5 @@
 package org.distill4j.serve;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -104,7 +103,7 @@ final class Exchange {
     }
 
     /** Writes a whole JSON (or other) response; a client that went away is not an error of ours. */
-    int send(int status, ObjectNode body) {
+    int send(int status, Object body) {
         return send(status, "application/json", Json.bytes(body));
     }
 

@@ -10,7 +10,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -210,10 +212,7 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/v1/models" -> {
                 requireMethod(ex, "GET");
-                ObjectNode list = Json.object();
-                list.put("object", "list");
-                list.putArray("data").add(modelCard());
-                return ex.send(200, list);
+                return ex.send(200, new ResponseShapes.ModelList("list", List.of(modelCard())));
             }
             case "/v1/completions" -> {
                 requireMethod(ex, "POST");
@@ -229,7 +228,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
             case "/health" -> {
                 requireMethod(ex, "GET");
-                return ex.send(200, Json.object().put("status", "ok"));
+                return ex.send(200, Map.of("status", "ok"));
             }
             case "/metrics" -> {
                 requireMethod(ex, "GET");
@@ -294,15 +293,8 @@ public final class OpenAiServer implements AutoCloseable {
         return ex.send(200, r.chat() ? responses.chat(r, result) : responses.completion(r, result));
     }
 
-    private ObjectNode modelCard() {
-        ObjectNode m = Json.object();
-        m.put("id", config.modelName());
-        m.put("object", "model");
-        m.put("created", created);
-        m.put("owned_by", "distill4j");
-        m.put("max_model_len", contextLength);
-        m.put("chat_template", template.name());
-        return m;
+    private ResponseShapes.ModelCard modelCard() {
+        return new ResponseShapes.ModelCard(config.modelName(), "model", created, "distill4j", contextLength, template.name());
     }
 
     private void authorize(Exchange ex) {

@@ -11,7 +11,7 @@ import java.util.List;
  * means "use the default", as OpenAI treats them.
  */
 final class RequestFields {
-    private final ObjectNode body;
+    private final ObjectNode body; // a tree: input is checked field by field so each refusal names its param
 
     RequestFields(ObjectNode body) {
         this.body = body;

@@ -45,6 +45,7 @@ final class RequestParser {
     private record Common(double temperature, int topK, double topP, int n, List<String> stop, Long seed, boolean stream,
                           boolean streamUsage) {}
 
+    /** Reads a tree, not a record: unknown and mistyped fields must be refused by name, as OpenAI does. */
     GenerationRequest completion(ObjectNode body) {
         RequestFields f = new RequestFields(body);
         Common c = common(f);

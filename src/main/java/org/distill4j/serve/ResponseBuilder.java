@@ -1,12 +1,24 @@
 package org.distill4j.serve;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.TopLogprobs;
+import org.distill4j.serve.ResponseShapes.ChatChoice;
+import org.distill4j.serve.ResponseShapes.ChatLogprobs;
+import org.distill4j.serve.ResponseShapes.CompletionChoice;
+import org.distill4j.serve.ResponseShapes.CompletionLogprobs;
+import org.distill4j.serve.ResponseShapes.Header;
+import org.distill4j.serve.ResponseShapes.Message;
+import org.distill4j.serve.ResponseShapes.Response;
+import org.distill4j.serve.ResponseShapes.TokenLogprob;
+import org.distill4j.serve.ResponseShapes.Usage;
 import org.distill4j.util.Json;
 
 /**
@@ -24,9 +36,9 @@ final class ResponseBuilder {
         this.tokens = tokens;
     }
 
+    /** The response as a tree made by Jackson from the records: callers (tests) read its fields. */
     ObjectNode completion(GenerationRequest r, GenerationResult result) {
-        ObjectNode root = header("cmpl-", "text_completion");
-        ArrayNode choices = root.putArray("choices");
+        List<CompletionChoice> choices = new ArrayList<>();
         long completionTokens = 0;
         long promptTokens = 0;
         for (int i = 0; i < r.promptIds().size(); i++) {
@@ -34,65 +46,45 @@ final class ResponseBuilder {
             promptTokens += prompt.length;
             for (int s = 0; s < r.n(); s++) {
                 Sample sample = r.samples() ? result.samples().get(i * r.n() + s) : null;
-                ObjectNode c = choices.addObject();
                 String generated = sample == null ? "" : sample.text();
-                c.put("text", r.echo() ? r.promptTexts().get(i) + generated : generated);
-                c.put("index", i * r.n() + s);
-                if (r.logprobs() == null) {
-                    c.putNull("logprobs");
-                } else {
+                CompletionLogprobs logprobs = null;
+                if (r.logprobs() != null) {
                     PromptScores scores = r.echo() ? result.scores().get(i) : null;
-                    c.set("logprobs", completionLogprobs(prompt, scores, sample, r.logprobs(),
-                            r.echo() ? 0 : r.promptTexts().get(i).length()));
+                    logprobs = completionLogprobs(prompt, scores, sample, r.logprobs(),
+                            r.echo() ? 0 : r.promptTexts().get(i).length());
                 }
-                c.put("finish_reason", sample == null ? "length" : finishReason(sample));
+                choices.add(new CompletionChoice(r.echo() ? r.promptTexts().get(i) + generated : generated,
+                        i * r.n() + s, logprobs, sample == null ? "length" : finishReason(sample)));
                 completionTokens += sample == null ? 0 : sample.tokens().length;
             }
         }
-        usage(root, promptTokens, completionTokens);
-        return root;
+        return Json.MAPPER.valueToTree(
+                new Response(header("cmpl-", "text_completion"), choices, Usage.of(promptTokens, completionTokens)));
     }
 
     ObjectNode chat(GenerationRequest r, GenerationResult result) {
-        ObjectNode root = header("chatcmpl-", "chat.completion");
-        ArrayNode choices = root.putArray("choices");
+        List<ChatChoice> choices = new ArrayList<>();
         long completionTokens = 0;
         long[] prompt = r.promptIds().get(0);
         for (int s = 0; s < r.n(); s++) {
             Sample sample = result.samples().get(s);
-            ObjectNode c = choices.addObject();
-            c.put("index", s);
-            ObjectNode message = c.putObject("message");
-            message.put("role", "assistant");
-            message.put("content", sample.text());
-            if (r.logprobs() == null) {
-                c.putNull("logprobs");
-            } else {
-                c.putObject("logprobs").set("content", chatLogprobs(prompt, sample, r.logprobs()));
-            }
-            c.put("finish_reason", finishReason(sample));
+            ChatLogprobs logprobs = r.logprobs() == null ? null : new ChatLogprobs(chatLogprobs(prompt, sample, r.logprobs()));
+            choices.add(new ChatChoice(s, new Message("assistant", sample.text()), logprobs, finishReason(sample)));
             completionTokens += sample.tokens().length;
         }
-        usage(root, prompt.length, completionTokens);
-        return root;
+        return Json.MAPPER.valueToTree(
+                new Response(header("chatcmpl-", "chat.completion"), choices, Usage.of(prompt.length, completionTokens)));
     }
 
     /** Legacy completions log-probs: parallel arrays over (echoed prompt tokens +) generated tokens. */
-    private ObjectNode completionLogprobs(long[] prompt, PromptScores scores, Sample sample, int k, int firstOffset) {
-        ObjectNode lp = Json.object();
-        ArrayNode tokenTexts = lp.putArray("tokens");
-        ArrayNode tokenLogprobs = lp.putArray("token_logprobs");
-        ArrayNode top = lp.putArray("top_logprobs");
-        ArrayNode offsets = lp.putArray("text_offset");
-        ArrayNode ids = lp.putArray("token_ids");
-        ArrayNode topIds = lp.putArray("top_token_ids");
-        ArrayNode topValues = lp.putArray("top_token_logprobs");
+    private CompletionLogprobs completionLogprobs(long[] prompt, PromptScores scores, Sample sample, int k, int firstOffset) {
+        CompletionLogprobs lp = new CompletionLogprobs(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         int offset = firstOffset;
         if (scores != null) {
             String[] pieces = tokens.pieces(prompt, 0);
             for (int j = 0; j < prompt.length; j++) {
-                offset = addToken(pieces[j], prompt, j, scores.logprobs()[j], scores.top()[j], k, offset,
-                        tokenTexts, tokenLogprobs, top, offsets, ids, topIds, topValues);
+                offset = addToken(lp, pieces[j], prompt, j, scores.logprobs()[j], scores.top()[j], k, offset);
             }
         }
         if (sample != null) {
@@ -100,91 +92,64 @@ final class ResponseBuilder {
             String[] pieces = tokens.pieces(all, prompt.length);
             for (int j = 0; j < sample.tokens().length; j++) {
                 TopLogprobs t = sample.top().isEmpty() ? null : sample.top().get(j);
-                offset = addToken(pieces[j], all, prompt.length + j, sample.logprobs()[j], t, k, offset,
-                        tokenTexts, tokenLogprobs, top, offsets, ids, topIds, topValues);
+                offset = addToken(lp, pieces[j], all, prompt.length + j, sample.logprobs()[j], t, k, offset);
             }
         }
         return lp;
     }
 
     /** Token {@code seq[pos]}: its piece, log-prob and top-k, the alternatives' texts decoded at the same position. */
-    private int addToken(String piece, long[] seq, int pos, float logprob, TopLogprobs t, int k, int offset,
-                         ArrayNode tokenTexts, ArrayNode tokenLogprobs, ArrayNode top, ArrayNode offsets,
-                         ArrayNode ids, ArrayNode topIds, ArrayNode topValues) {
-        tokenTexts.add(piece);
-        if (Float.isNaN(logprob)) {
-            tokenLogprobs.addNull(); // the first prompt token has no context
-        } else {
-            tokenLogprobs.add(logprob);
-        }
-        offsets.add(offset);
-        ids.add(seq[pos]);
-        if (t == null) {
-            top.addNull();
-            topIds.addNull();
-            topValues.addNull();
-        } else {
-            ObjectNode byText = top.addObject();
-            ArrayNode idRow = topIds.addArray();
-            ArrayNode valueRow = topValues.addArray();
-            String[] texts = tokens.at(seq, pos, t.ids(), k);
-            for (int m = 0; m < texts.length; m++) {
-                String text = texts[m];
-                if (!byText.has(text)) { // two ids with one text: keep the likelier (listed first)
-                    byText.put(text, t.logprobs()[m]);
-                }
-                idRow.add(t.ids()[m]);
-                valueRow.add(t.logprobs()[m]);
-            }
-        }
+    private int addToken(CompletionLogprobs lp, String piece, long[] seq, int pos, float logprob, TopLogprobs t, int k,
+                         int offset) {
+        String[] texts = t == null ? null : tokens.at(seq, pos, t.ids(), k);
+        addToken(lp, piece, Float.isNaN(logprob) ? null : logprob, offset, seq[pos], t, texts); // the first prompt token has no context
         return offset + piece.length();
     }
 
-    private ArrayNode chatLogprobs(long[] prompt, Sample sample, int k) {
-        ArrayNode content = Json.MAPPER.createArrayNode();
+    /** Appends one token's entries to the parallel arrays; {@code texts} are the top-k alternatives' texts. */
+    static void addToken(CompletionLogprobs lp, String piece, Float logprob, int offset, long id, TopLogprobs t,
+                         String[] texts) {
+        lp.tokens().add(piece);
+        lp.tokenLogprobs().add(logprob);
+        lp.textOffset().add(offset);
+        lp.tokenIds().add(id);
+        if (t == null) {
+            lp.topLogprobs().add(null);
+            lp.topTokenIds().add(null);
+            lp.topTokenLogprobs().add(null);
+            return;
+        }
+        Map<String, Float> byText = new LinkedHashMap<>();
+        for (int m = 0; m < texts.length; m++) {
+            byText.putIfAbsent(texts[m], t.logprobs()[m]); // two ids with one text: keep the likelier (listed first)
+        }
+        lp.topLogprobs().add(byText);
+        lp.topTokenIds().add(Arrays.copyOf(t.ids(), texts.length));
+        lp.topTokenLogprobs().add(Arrays.copyOf(t.logprobs(), texts.length));
+    }
+
+    private List<TokenLogprob> chatLogprobs(long[] prompt, Sample sample, int k) {
+        List<TokenLogprob> content = new ArrayList<>();
         long[] all = concat(prompt, sample.tokens());
         String[] pieces = tokens.pieces(all, prompt.length);
         for (int j = 0; j < sample.tokens().length; j++) {
-            ObjectNode e = tokenEntry(content.addObject(), pieces[j], sample.tokens()[j], sample.logprobs()[j]);
-            ArrayNode alternatives = e.putArray("top_logprobs");
+            List<TokenLogprob> alternatives = new ArrayList<>();
             if (!sample.top().isEmpty()) {
                 TopLogprobs t = sample.top().get(j);
                 String[] texts = tokens.at(all, prompt.length + j, t.ids(), k);
                 for (int m = 0; m < texts.length; m++) {
-                    tokenEntry(alternatives.addObject(), texts[m], t.ids()[m], t.logprobs()[m]);
+                    alternatives.add(TokenLogprob.of(texts[m], t.ids()[m], t.logprobs()[m], null));
                 }
             }
+            content.add(TokenLogprob.of(pieces[j], sample.tokens()[j], sample.logprobs()[j], alternatives));
         }
         return content;
     }
 
-    static ObjectNode tokenEntry(ObjectNode e, String text, long id, float logprob) {
-        e.put("token", text);
-        e.put("logprob", logprob);
-        ArrayNode bytes = e.putArray("bytes");
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            bytes.add(b & 0xff);
-        }
-        e.put("id", id);
-        return e;
-    }
-
-    ObjectNode header(String idPrefix, String object) {
-        ObjectNode root = Json.object();
+    Header header(String idPrefix, String object) {
         byte[] random = new byte[12];
         ThreadLocalRandom.current().nextBytes(random);
-        root.put("id", idPrefix + HexFormat.of().formatHex(random));
-        root.put("object", object);
-        root.put("created", System.currentTimeMillis() / 1000);
-        root.put("model", modelName);
-        return root;
-    }
-
-    static void usage(ObjectNode root, long prompt, long completion) {
-        ObjectNode u = root.putObject("usage");
-        u.put("prompt_tokens", prompt);
-        u.put("completion_tokens", completion);
-        u.put("total_tokens", prompt + completion);
+        return new Header(idPrefix + HexFormat.of().formatHex(random), object, System.currentTimeMillis() / 1000, modelName);
     }
 
     static String finishReason(Sample s) {
@@ -196,7 +161,7 @@ final class ResponseBuilder {
     }
 
     private static long[] concat(long[] a, long[] b) {
-        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        long[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

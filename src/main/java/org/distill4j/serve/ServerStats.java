@@ -1,8 +1,8 @@
 package org.distill4j.serve;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.concurrent.atomic.AtomicLong;
-import org.distill4j.util.Json;
 
 /** Counters a test or an operator can read (GET /stats): how well requests shared decoding steps, and errors. */
 public final class ServerStats {
@@ -78,16 +78,13 @@ public final class ServerStats {
         return serverErrors.get();
     }
 
-    ObjectNode toJson() {
-        ObjectNode o = Json.object();
-        o.put("generation_requests", generationRequests.get());
-        o.put("decoding_steps", decodingSteps.get());
-        o.put("decoded_rows", decodedRows.get());
-        o.put("cache_rebuilds", cacheRebuilds.get());
-        o.put("scoring_batches", scoringBatches.get());
-        o.put("cancelled_requests", cancelledRequests.get());
-        o.put("client_errors", clientErrors.get());
-        o.put("server_errors", serverErrors.get());
-        return o;
+    /** The body of GET /stats. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Snapshot(long generationRequests, long decodingSteps, long decodedRows, long cacheRebuilds,
+                    long scoringBatches, long cancelledRequests, long clientErrors, long serverErrors) {}
+
+    Snapshot toJson() {
+        return new Snapshot(generationRequests.get(), decodingSteps.get(), decodedRows.get(), cacheRebuilds.get(),
+                scoringBatches.get(), cancelledRequests.get(), clientErrors.get(), serverErrors.get());
     }
 }

@@ -1,9 +1,18 @@
 package org.distill4j.serve;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import org.distill4j.generate.TopLogprobs;
-import org.distill4j.util.Json;
+import org.distill4j.serve.ResponseShapes.ChatLogprobs;
+import org.distill4j.serve.ResponseShapes.Chunk;
+import org.distill4j.serve.ResponseShapes.ChunkChoice;
+import org.distill4j.serve.ResponseShapes.CompletionChoice;
+import org.distill4j.serve.ResponseShapes.CompletionLogprobs;
+import org.distill4j.serve.ResponseShapes.Header;
+import org.distill4j.serve.ResponseShapes.Message;
+import org.distill4j.serve.ResponseShapes.TokenLogprob;
+import org.distill4j.serve.ResponseShapes.Usage;
+import org.distill4j.serve.ResponseShapes.UsageChunk;
 
 /**
  * The chunks of a streamed response, in OpenAI's shapes: {@code text_completion} objects whose choices
@@ -13,8 +22,10 @@ import org.distill4j.util.Json;
  * has the {@code finish_reason}. Log-probs come per chunk, for the chunk's one token.
  */
 final class StreamChunks {
+    private static final TopLogprobs NONE = new TopLogprobs(new long[0], new float[0]);
+
     private final GenerationRequest request;
-    private final ObjectNode header;
+    private final Header header;
     private final boolean[] announced;
 
     StreamChunks(ResponseBuilder responses, GenerationRequest request) {
@@ -25,89 +36,50 @@ final class StreamChunks {
     }
 
     /** A chat choice's first chunk: the assistant role and empty content, as OpenAI sends it before any token. */
-    ObjectNode role(int index) {
+    Object role(int index) {
         announced[index] = true;
-        ObjectNode root = root();
-        ObjectNode c = root.withArray("choices").addObject();
-        c.put("index", index);
-        c.putObject("delta").put("role", "assistant").put("content", "");
-        c.putNull("logprobs");
-        c.putNull("finish_reason");
-        return root;
+        return chunk(new ChunkChoice(index, new Message("assistant", ""), null, null));
     }
 
     boolean announced(int index) {
         return announced[index];
     }
 
-    ObjectNode token(Job.Delta d) {
-        ObjectNode root = root();
-        ObjectNode c = root.withArray("choices").addObject();
-        c.put("index", d.index());
-        if (request.chat()) {
-            c.putObject("delta").put("content", d.text());
-            if (request.logprobs() == null) {
-                c.putNull("logprobs");
-            } else {
-                ObjectNode e = ResponseBuilder.tokenEntry(c.putObject("logprobs").putArray("content").addObject(),
-                        d.piece(), d.token(), d.logprob());
-                ArrayNode alternatives = e.putArray("top_logprobs");
-                TopLogprobs t = d.top();
-                for (int m = 0; t != null && m < t.size(); m++) {
-                    ResponseBuilder.tokenEntry(alternatives.addObject(), d.topTexts()[m], t.ids()[m], t.logprobs()[m]);
-                }
-            }
-        } else {
-            c.put("text", d.text());
-            if (request.logprobs() == null) {
-                c.putNull("logprobs");
-            } else {
-                c.set("logprobs", completionLogprobs(d));
-            }
+    Object token(Job.Delta d) {
+        String finish = d.finish() == null ? null : ResponseBuilder.finishReason(d.finish());
+        if (!request.chat()) {
+            return chunk(new CompletionChoice(d.text(), d.index(),
+                    request.logprobs() == null ? null : completionLogprobs(d), finish));
         }
-        if (d.finish() == null) {
-            c.putNull("finish_reason");
-        } else {
-            c.put("finish_reason", ResponseBuilder.finishReason(d.finish()));
+        ChatLogprobs logprobs = null;
+        if (request.logprobs() != null) {
+            List<TokenLogprob> alternatives = new ArrayList<>();
+            TopLogprobs t = d.top();
+            for (int m = 0; t != null && m < t.size(); m++) {
+                alternatives.add(TokenLogprob.of(d.topTexts()[m], t.ids()[m], t.logprobs()[m], null));
+            }
+            logprobs = new ChatLogprobs(List.of(TokenLogprob.of(d.piece(), d.token(), d.logprob(), alternatives)));
         }
-        return root;
+        return chunk(new ChunkChoice(d.index(), new Message(null, d.text()), logprobs, finish));
     }
 
     /** The last chunk with stream_options.include_usage: no choices, the whole response's usage. */
-    ObjectNode usage(long promptTokens, long completionTokens) {
-        ObjectNode root = header.deepCopy();
-        root.putArray("choices");
-        ResponseBuilder.usage(root, promptTokens, completionTokens);
-        return root;
+    UsageChunk usage(long promptTokens, long completionTokens) {
+        return new UsageChunk(header, List.of(), Usage.of(promptTokens, completionTokens));
     }
 
-    private ObjectNode completionLogprobs(Job.Delta d) {
-        ObjectNode lp = Json.object();
-        lp.putArray("tokens").add(d.piece());
-        lp.putArray("token_logprobs").add(d.logprob());
-        ObjectNode byText = lp.putArray("top_logprobs").addObject();
-        lp.putArray("text_offset").add(d.offset());
-        lp.putArray("token_ids").add(d.token());
-        ArrayNode ids = lp.putArray("top_token_ids").addArray();
-        ArrayNode values = lp.putArray("top_token_logprobs").addArray();
-        TopLogprobs t = d.top();
-        for (int m = 0; t != null && m < t.size(); m++) {
-            String text = d.topTexts()[m];
-            if (!byText.has(text)) { // two ids with one text: keep the likelier (listed first), as non-streamed
-                byText.put(text, t.logprobs()[m]);
-            }
-            ids.add(t.ids()[m]);
-            values.add(t.logprobs()[m]);
-        }
+    /** The chunk's one token; without a top-k its alternatives are empty (not null, as in a whole response). */
+    private static CompletionLogprobs completionLogprobs(Job.Delta d) {
+        CompletionLogprobs lp = new CompletionLogprobs(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        TopLogprobs t = d.top() == null ? NONE : d.top();
+        ResponseBuilder.addToken(lp, d.piece(), d.logprob(), d.offset(), d.token(), t,
+                d.top() == null ? new String[0] : d.topTexts());
         return lp;
     }
 
-    private ObjectNode root() {
-        ObjectNode root = header.deepCopy();
-        root.putArray("choices");
-        if (request.streamUsage()) {
-            root.putNull("usage");
-        }
-        return root;
+    private Object chunk(Object choice) {
+        List<Object> choices = List.of(choice);
+        return request.streamUsage() ? new UsageChunk(header, choices, null) : new Chunk(header, choices);
     }
 }

@@ -21,7 +21,7 @@ public final class TeachOutput {
                 if (e == null) {
                     throw new IllegalStateException("prompt " + p + " sample " + s + " is not in the journal");
                 }
-                ObjectNode row = promptRecords.get(p).deepCopy();
+                ObjectNode row = promptRecords.get(p).deepCopy(); // a tree: the prompt record's own fields stay
                 row.put("response", e.response());
                 row.put("sample", s);
                 if (e.finishReason() != null) {

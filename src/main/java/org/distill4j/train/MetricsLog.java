@@ -55,6 +55,7 @@ public final class MetricsLog implements AutoCloseable {
         AtomicFiles.writeString(file, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
     }
 
+    /** One row; a tree because its columns are each method's metric names (open-ended), see MetricsWindow. */
     public void write(ObjectNode row) {
         try {
             out.write(Json.bytes(row));

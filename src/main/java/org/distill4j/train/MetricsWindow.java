@@ -55,7 +55,7 @@ public final class MetricsWindow {
         sums.clear();
     }
 
-    /** {name: [sum, count], …} for a checkpoint's state file. */
+    /** {name: [sum, count], …} for a checkpoint's state file (a tree: the metric names are open-ended). */
     public ObjectNode toJson() {
         ObjectNode o = Json.object();
         sums.forEach((k, s) -> o.putArray(k).add(s[0]).add(s[1]));

@@ -25,6 +25,7 @@ public record RunSettings(Map<String, String> values) {
         values = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
+    /** A tree: the keys are the flags of whichever verb runs, an open set. */
     public ObjectNode toJson() {
         ObjectNode o = Json.object();
         values.forEach(o::put);

@@ -201,7 +201,7 @@ public final class Trainer {
 
     private void save(Path ckpt, TrainingStep step, long done, MetricsWindow window, int badSteps) {
         Checkpoint.saveWith(ckpt, tmp -> {
-            ObjectNode state = Json.object();
+            ObjectNode state = Json.object(); // a tree, not a record: each TrainingStep adds its own fields (save)
             state.put("step", done);
             state.put("total_steps", loop.steps());
             state.put("seed", loop.seed());

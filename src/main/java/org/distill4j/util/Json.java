@@ -62,4 +62,9 @@ public final class Json {
     public static byte[] bytes(Object value) {
         return compact(value).getBytes(StandardCharsets.UTF_8);
     }
+
+    /** A record component's value where JSON wants null for a non-finite number (Jackson would write "NaN"). */
+    public static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 public final class Jsonl {
     private Jsonl() {}
 
-    /** A record and the 1-based line it came from. */
+    /** A record and the 1-based line it came from; a tree, since input records carry fields we do not model. */
     public record Line(int number, ObjectNode value) {
         /** A required text field, with a clear error naming file and line. */
         public String text(Path file, String field) {
@@ -59,10 +59,10 @@ public final class Jsonl {
         return out;
     }
 
-    /** Writes records atomically, one compact JSON object per line. */
-    public static void write(Path file, List<? extends JsonNode> records) {
+    /** Writes records (Java records or trees) atomically, one compact JSON object per line. */
+    public static void write(Path file, List<?> records) {
         AtomicFiles.write(file, out -> {
-            for (JsonNode r : records) {
+            for (Object r : records) {
                 out.write(Json.bytes(r));
                 out.write('\n');
             }

@@ -1,9 +1,15 @@
 package org.distill4j.experiment.toy;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
-import org.distill4j.util.Json;
+import java.util.Map;
 
 /** Turns a {@link ToyResult} into the stdout table and the metrics.json document. */
 public final class ToyReport {
@@ -46,71 +52,58 @@ public final class ToyReport {
         return sb.toString();
     }
 
-    public static ObjectNode json(ToyResult result) {
-        ToyConfig c = result.config();
-        ObjectNode root = Json.object();
-        ObjectNode config = root.putObject("config");
-        config.put("classes", c.classes());
-        ArrayNode modes = config.putArray("teacher_modes");
-        for (MixtureTeacher.Mode m : c.teacherModes()) {
-            modes.addObject().put("weight", m.weight()).put("mean", m.mean()).put("sigma", m.sigma());
+    /** metrics.json: the settings, the teacher, the initial student, and per method a summary and each seed's run. */
+    public record Document(Config config, Reference teacher, Reference init, Map<String, Method> methods) {}
+
+    /** The run's settings ({@link ToyConfig}, with the seeds listed and the mode window). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Config(int classes, List<MixtureTeacher.Mode> teacherModes, double initMu, double initSigma, int steps,
+                  int samples, @JsonProperty("seqkd_lr") double seqKdLr, double gadStudentLr, double discriminatorLr,
+                  double discriminatorDecay, List<Long> seeds, double modeWindow) {}
+
+    /** The teacher (no mu/sigma: a mixture) or the initial student; {@code NON_NULL} leaves the teacher's out. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Reference(Double mu, Double sigma, double[] probs, Metrics metrics) {}
+
+    /** {@link ToyMetrics} under the names of {@link ToyMetrics#NAMES}, and the mean of the mode the student settled on. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Metrics(double forwardKl, double reverseKl, double entropy, double modeMass, double bestModeMass,
+                   double bestModeMean) {
+        static Metrics of(ToyMetrics m, ToyConfig c) {
+            return new Metrics(m.forwardKl(), m.reverseKl(), m.entropy(), m.modeMass(), m.bestModeMass(),
+                    c.teacherModes().get(m.bestMode()).mean());
         }
-        config.put("init_mu", c.initMu());
-        config.put("init_sigma", c.initSigma());
-        config.put("steps", c.steps());
-        config.put("samples", c.samples());
-        config.put("seqkd_lr", c.seqKdLr());
-        config.put("gad_student_lr", c.gadStudentLr());
-        config.put("discriminator_lr", c.discriminatorLr());
-        config.put("discriminator_decay", c.discriminatorDecay());
-        ArrayNode seeds = config.putArray("seeds");
+    }
+
+    /** {@code summary}: metric name → mean and std over seeds. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Method(Map<String, ToyResult.Summary> summary, List<SeedRow> perSeed) {}
+
+    /** One seed's student, its metrics inline. */
+    public record SeedRow(long seed, double mu, double sigma, @JsonUnwrapped Metrics metrics, double[] probs) {}
+
+    public static Document json(ToyResult result) {
+        ToyConfig c = result.config();
+        List<Long> seeds = new ArrayList<>();
         for (int i = 0; i < c.seeds(); i++) {
             seeds.add(c.firstSeed() + i);
         }
-        config.put("mode_window", ToyMetrics.WINDOW);
-
-        ObjectNode teacher = root.putObject("teacher");
-        putArray(teacher, "probs", result.teacherProbs());
-        putMetrics(teacher.putObject("metrics"), result.teacherMetrics(), c);
-
-        ObjectNode init = root.putObject("init");
-        init.put("mu", c.initMu()).put("sigma", c.initSigma());
-        putArray(init, "probs", result.initProbs());
-        putMetrics(init.putObject("metrics"), result.initMetrics(), c);
-
-        ObjectNode methods = root.putObject("methods");
+        Config config = new Config(c.classes(), c.teacherModes(), c.initMu(), c.initSigma(), c.steps(), c.samples(),
+                c.seqKdLr(), c.gadStudentLr(), c.discriminatorLr(), c.discriminatorDecay(), seeds, ToyMetrics.WINDOW);
+        Map<String, Method> methods = new LinkedHashMap<>();
         for (ToyResult.MethodResult method : result.methods()) {
-            ObjectNode node = methods.putObject(method.name());
-            ObjectNode summary = node.putObject("summary");
+            Map<String, ToyResult.Summary> summary = new LinkedHashMap<>();
             for (String name : ToyMetrics.NAMES) {
-                ToyResult.Summary s = method.summary(name);
-                summary.putObject(name).put("mean", s.mean()).put("std", s.std());
+                summary.put(name, method.summary(name));
             }
-            ArrayNode perSeed = node.putArray("per_seed");
-            for (ToyResult.SeedRun run : method.runs()) {
-                ObjectNode r = perSeed.addObject();
-                r.put("seed", run.seed());
-                r.put("mu", run.student().mu());
-                r.put("sigma", run.student().sigma());
-                putMetrics(r, run.metrics(), c);
-                putArray(r, "probs", run.probs());
-            }
+            List<SeedRow> perSeed = method.runs().stream().map(run -> new SeedRow(run.seed(), run.student().mu(),
+                    run.student().sigma(), Metrics.of(run.metrics(), c), run.probs())).toList();
+            methods.put(method.name(), new Method(summary, perSeed));
         }
-        return root;
-    }
-
-    private static void putMetrics(ObjectNode node, ToyMetrics m, ToyConfig c) {
-        for (String name : ToyMetrics.NAMES) {
-            node.put(name, m.value(name));
-        }
-        node.put("best_mode_mean", c.teacherModes().get(m.bestMode()).mean());
-    }
-
-    private static void putArray(ObjectNode node, String field, double[] values) {
-        ArrayNode array = node.putArray(field);
-        for (double v : values) {
-            array.add(v);
-        }
+        return new Document(config,
+                new Reference(null, null, result.teacherProbs(), Metrics.of(result.teacherMetrics(), c)),
+                new Reference(c.initMu(), c.initSigma(), result.initProbs(), Metrics.of(result.initMetrics(), c)),
+                methods);
     }
 
     private static String[] cells(ToyMetrics m) {
