@@ -41,6 +41,9 @@ public final class OracleLensCommand implements Callable<Integer> {
     @Option(names = "--gad-warmup-epochs", description = "GAD's warmup (frozen-d's SeqKD phase) in epochs (default 1).")
     Double warmupEpochs;
 
+    @Option(names = "--gad-epochs", description = "GRPO epochs after the warmup (SeqKD continues for as many; default 2).")
+    Double gameEpochs;
+
     @Option(names = "--lens-teacher", description = "The lab model that answers as the black-box teacher: oracle or teacher (default oracle).")
     String lensTeacher;
 
@@ -79,6 +82,12 @@ public final class OracleLensCommand implements Callable<Integer> {
                     throw new UserError("--d-lr must be > 0 and --gad-warmup-epochs >= 0");
                 }
                 cfg = cfg.withDiscriminator(dLr != null ? dLr : cfg.discriminatorLr(), warmupEpochs != null ? warmupEpochs : cfg.warmupEpochs());
+            }
+            if (gameEpochs != null) {
+                if (!(gameEpochs > 0)) {
+                    throw new UserError("--gad-epochs must be > 0");
+                }
+                cfg = cfg.withGameEpochs(gameEpochs);
             }
             if (methods != null) {
                 for (String m : methods) {

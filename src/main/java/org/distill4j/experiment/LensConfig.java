@@ -2,6 +2,8 @@ package org.distill4j.experiment;
 
 import java.nio.file.Path;
 import java.util.List;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.distill4j.util.Json;
 import org.distill4j.util.Yaml;
 
 /**
@@ -87,35 +89,41 @@ public record LensConfig(List<Long> seeds, List<String> methods, String lab, Str
     }
 
     public LensConfig withSeeds(List<Long> s) {
-        return new LensConfig(s, methods, lab, labSize, taskSeed, teacher, oodTopics, trainPrompts, teacherSamples, valPrompts,
-                warmupEpochs, gameEpochs, discriminatorEpochs, dAloneSteps, promptsPerStep, samples, temperature, maxNewTokens,
-                generatorLr, discriminatorLr, generatorClip, discriminatorClip, weightDecay, klCoef, evalEvery);
+        return with("seeds", s);
     }
 
     /** The student's learning rate; the discriminator's follows it (equal, as in the reference recipe). */
     public LensConfig withGeneratorLr(double lr) {
-        return new LensConfig(seeds, methods, lab, labSize, taskSeed, teacher, oodTopics, trainPrompts, teacherSamples, valPrompts,
-                warmupEpochs, gameEpochs, discriminatorEpochs, dAloneSteps, promptsPerStep, samples, temperature, maxNewTokens,
-                lr, lr, generatorClip, discriminatorClip, weightDecay, klCoef, evalEvery);
+        return with("generatorLr", lr).with("discriminatorLr", lr);
     }
 
     /** The discriminator's strength: its learning rate and the warmup's length (the D-strength sweep). */
-    public LensConfig withDiscriminator(double lr, double warmupEpochs) {
-        return new LensConfig(seeds, methods, lab, labSize, taskSeed, teacher, oodTopics, trainPrompts, teacherSamples, valPrompts,
-                warmupEpochs, gameEpochs, discriminatorEpochs, dAloneSteps, promptsPerStep, samples, temperature, maxNewTokens,
-                generatorLr, lr, generatorClip, discriminatorClip, weightDecay, klCoef, evalEvery);
+    public LensConfig withDiscriminator(double lr, double warmup) {
+        return with("discriminatorLr", lr).with("warmupEpochs", warmup);
+    }
+
+    /** GRPO epochs (SeqKD continues for as many). */
+    public LensConfig withGameEpochs(double e) {
+        return with("gameEpochs", e);
     }
 
     public LensConfig withTeacher(String t) {
-        return new LensConfig(seeds, methods, lab, labSize, taskSeed, t, oodTopics, trainPrompts, teacherSamples, valPrompts,
-                warmupEpochs, gameEpochs, discriminatorEpochs, dAloneSteps, promptsPerStep, samples, temperature, maxNewTokens,
-                generatorLr, discriminatorLr, generatorClip, discriminatorClip, weightDecay, klCoef, evalEvery);
+        return with("teacher", t);
     }
 
     public LensConfig withMethods(List<String> m) {
-        return new LensConfig(seeds, m, lab, labSize, taskSeed, teacher, oodTopics, trainPrompts, teacherSamples, valPrompts,
-                warmupEpochs, gameEpochs, discriminatorEpochs, dAloneSteps, promptsPerStep, samples, temperature, maxNewTokens,
-                generatorLr, discriminatorLr, generatorClip, discriminatorClip, weightDecay, klCoef, evalEvery);
+        return with("methods", m);
+    }
+
+    /** A copy with one component replaced, by name (the names of lens.yaml); validated as every config is. */
+    private LensConfig with(String component, Object value) {
+        ObjectNode n = Json.MAPPER.valueToTree(this);
+        n.set(component, Json.MAPPER.valueToTree(value));
+        try {
+            return Json.MAPPER.treeToValue(n, LensConfig.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("lens config component " + component, e);
+        }
     }
 
     public void write(Path file) {

@@ -127,9 +127,13 @@ final class LensSummary {
         return SELECTION.stream().filter(e -> e.getKey().equals(key)).findFirst().orElseThrow().getValue();
     }
 
-    /** The step of the run's best evaluation under the rule (the earliest of ties); the last step without a rule. */
+    /**
+     * The step of the run's best evaluation under the rule (the earliest of ties) among those after training began (the
+     * step-0 student is the same for every method: it is the headroom's reference, not a method's checkpoint); the last
+     * step without a rule.
+     */
     static long bestStep(RunCurves r, String select) {
-        List<double[]> s = select == null ? List.of() : r.series(select);
+        List<double[]> s = select == null ? List.of() : r.series(select).stream().filter(p -> p[0] > 0).toList();
         if (s.isEmpty()) {
             List<double[]> any = r.series("step");
             return any.isEmpty() ? 0 : (long) any.get(any.size() - 1)[0];
