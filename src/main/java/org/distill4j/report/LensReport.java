@@ -209,12 +209,13 @@ public final class LensReport {
                 return;
             }
             h.append("<h2>").append(e.getKey()).append(" (same seed; final, and at the best checkpoint)</h2><table><tr><th>metric</th>"
-                    + "<th>final difference</th><th>best difference</th><th>better on</th></tr>");
+                    + "<th>final difference</th><th>best difference</th><th>better on (final, best)</th></tr>");
             e.getValue().fields().forEachRemaining(k -> h.append(String.format(
                     "<tr><td>%s (%s is better)</td><td>%.3f ± %.3f</td><td>%.3f ± %.3f</td><td>%s seeds</td></tr>", k.getKey(),
                     k.getValue().path("better").asText(), k.getValue().path("final_minus_seqkd").path("mean").asDouble(),
                     k.getValue().path("final_minus_seqkd").path("std").asDouble(), k.getValue().path("best_minus_seqkd").path("mean").asDouble(),
-                    k.getValue().path("best_minus_seqkd").path("std").asDouble(), k.getValue().path("better_on_seeds").asText("–"))));
+                    k.getValue().path("best_minus_seqkd").path("std").asDouble(),
+                    k.getValue().path("better_on_seeds").asText("–") + ", " + k.getValue().path("best_better_on_seeds").asText("–"))));
             h.append("</table>");
         });
         StringBuilder health = new StringBuilder();

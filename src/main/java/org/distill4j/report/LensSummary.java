@@ -203,6 +203,7 @@ final class LensSummary {
         List<Double> finals = new ArrayList<>();
         List<Double> bests = new ArrayList<>();
         int wins = 0;
+        int bestWins = 0;
         for (RunCurves g : method) {
             for (RunCurves s : seqkd) {
                 List<double[]> gs = g.series(key);
@@ -212,8 +213,10 @@ final class LensSummary {
                 }
                 double d = gs.get(gs.size() - 1)[1] - ss.get(ss.size() - 1)[1];
                 finals.add(d);
-                bests.add(at(gs, bestStep(g, select)) - at(ss, bestStep(s, select)));
+                double b = at(gs, bestStep(g, select)) - at(ss, bestStep(s, select));
+                bests.add(b);
                 wins += m.ranked() && (m.lowerIsBetter() ? d < 0 : d > 0) ? 1 : 0;
+                bestWins += m.ranked() && (m.lowerIsBetter() ? b < 0 : b > 0) ? 1 : 0;
             }
         }
         if (finals.isEmpty()) {
@@ -224,6 +227,7 @@ final class LensSummary {
         stat(k, "best_minus_seqkd", bests);
         if (m.ranked()) {
             k.put("better_on_seeds", wins + "/" + finals.size());
+            k.put("best_better_on_seeds", bestWins + "/" + finals.size());
         }
         k.put("better", m.direction());
     }

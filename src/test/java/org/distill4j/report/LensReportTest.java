@@ -47,6 +47,7 @@ class LensReportTest {
         // best checkpoints: gad 6 and 6.5, seqkd 7 and 7.2 (all at step 10)
         assertThat(cmp.path("best_minus_seqkd").path("values").get(1).asDouble()).isCloseTo(-0.7, within(1e-9));
         assertThat(cmp.path("better_on_seeds").asText()).isEqualTo("1/2");
+        assertThat(cmp.path("best_better_on_seeds").asText()).isEqualTo("2/2");
         assertThat(s.path("best_checkpoint_rule").path("metric").asText()).isEqualTo("golden_fkl");
         assertThat(s.path("methods").path("gad").path("best_checkpoint_step").path("values").get(0).asDouble()).isEqualTo(10);
         // every metric is reported at the selected checkpoint, the unranked length too (31 at step 10)
