@@ -1,6 +1,5 @@
 package org.distill4j.experiment;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,17 +63,5 @@ final class LensEvaluation implements Supplier<Map<String, Double>> {
         }
         decoded.forEach((prefix, e) -> e.get().forEach((k, v) -> out.put(prefix + k, v)));
         return out;
-    }
-
-    /** The key prefixes this evaluation writes (for the report). */
-    static List<String> prefixes(List<String> splitNames) {
-        List<String> p = new ArrayList<>();
-        for (String s : splitNames) {
-            p.add(s + "_");
-            for (String d : DECODINGS) {
-                p.add(s + "_" + d + "_");
-            }
-        }
-        return p;
     }
 }
