@@ -2,6 +2,7 @@ package org.distill4j.cli;
 
 import java.util.concurrent.Callable;
 import org.distill4j.gad.GadMethod;
+import org.distill4j.gad.GameMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +23,7 @@ public final class GadCommand implements Callable<Integer> {
     @Mixin
     GadOptions run;
 
-    @Option(names = "--method", defaultValue = "gad", description = "gad or frozen-d. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--method", defaultValue = "gad", description = "gad, frozen-d, gad-no-g-warmup or gad-no-d-warmup (the paper's warmup ablations). Default: ${DEFAULT-VALUE}.")
     String method;
 
     @Option(names = "--max-steps", defaultValue = "250", description = "Optimizer steps in all, the warmup's included. Default: ${DEFAULT-VALUE}.")
@@ -32,7 +33,8 @@ public final class GadCommand implements Callable<Integer> {
             description = "Steps of GAD's warmup phase (generator SeqKD, discriminator Bradley-Terry; SeqKD steps of frozen-d). Default: ${DEFAULT-VALUE}.")
     long warmup;
 
-    @Option(names = "--d-alone-steps", defaultValue = "10", description = "gad: first warmup steps that train the discriminator only. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--d-alone-steps", defaultValue = "1",
+            description = "gad: first warmup steps that train the discriminator only (the reference: ~1 % of the warmup). Default: ${DEFAULT-VALUE}.")
     long dAlone;
 
     @Option(names = "--discriminator-steps", defaultValue = "100",
@@ -45,8 +47,8 @@ public final class GadCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature of the rollouts. Default: ${DEFAULT-VALUE}.")
     double temperature;
 
-    @Option(names = "--d-lr", defaultValue = "1e-5", description = "Discriminator learning rate. Default: ${DEFAULT-VALUE}.")
-    double dLr;
+    @Option(names = "--d-lr", description = "Discriminator learning rate. Default: the student's (--lr), as in the reference scripts.")
+    Double dLr;
 
     @Option(names = "--d-max-grad-norm", defaultValue = "0.2", description = "Discriminator gradient-norm clip. Default: ${DEFAULT-VALUE}.")
     double dMaxGradNorm;
@@ -57,8 +59,16 @@ public final class GadCommand implements Callable<Integer> {
     @Option(names = "--kl-coef", defaultValue = "0.001", description = "k3 KL coefficient to the post-warmup student. Default: ${DEFAULT-VALUE}.")
     double klCoef;
 
+    @Option(names = "--on-hacking", defaultValue = "warn",
+            description = "warn or stop when the game monitor sees the game collapse (d_acc sustained near 0 or 1, rollout length or "
+                    + "repetition drifting from the warmup's level; docs/gad.md). Default: ${DEFAULT-VALUE}.")
+    String onHacking;
+
     @Override
     public Integer call() {
+        if (!java.util.List.of("warn", "stop").contains(onHacking)) {
+            throw new org.distill4j.util.UserError("--on-hacking must be warn or stop, not '" + onHacking + "'");
+        }
         GadMethod m;
         try {
             m = GadMethod.parse(method);
@@ -73,6 +83,7 @@ public final class GadCommand implements Callable<Integer> {
         }
         var cfg = run.config(m, warmup, dAlone, maxSteps - warmup, dSteps,
                 new GadOptions.Game(samples, temperature, dLr, dMaxGradNorm, clip, klCoef));
-        return run.run(cfg, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
+        var monitor = new GameMonitor(GameMonitor.Thresholds.defaults(), onHacking.equals("stop"));
+        return run.run(cfg, monitor, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
     }
 }

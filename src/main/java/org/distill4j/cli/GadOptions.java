@@ -13,6 +13,8 @@ import org.distill4j.gad.GadConfig;
 import org.distill4j.gad.GadEvaluation;
 import org.distill4j.gad.GadMethod;
 import org.distill4j.gad.GadRun;
+import org.distill4j.gad.GameMonitor;
+import org.distill4j.train.Trainer;
 import org.distill4j.train.RunSettings;
 import org.distill4j.gad.PolicyLoss;
 import org.distill4j.gad.TeacherResponses;
@@ -62,8 +64,12 @@ public final class GadOptions {
     @Option(names = "--lr-warmup-steps", defaultValue = "0", description = "Linear LR warmup steps. Default: ${DEFAULT-VALUE}.")
     long lrWarmup;
 
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Student gradient-norm clip. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-grad-norm", defaultValue = "0.2", description = "Student gradient-norm clip (the reference scripts' 0.2). Default: ${DEFAULT-VALUE}.")
     double maxGradNorm;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01",
+            description = "AdamW decoupled weight decay of the student and the discriminator (norms, biases, embeddings exempt). Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
 
     @Option(names = "--eval-every", defaultValue = "50", description = "Evaluation every k steps (and at 0 and the end). Default: ${DEFAULT-VALUE}.")
     long evalEvery;
@@ -86,8 +92,12 @@ public final class GadOptions {
     @Option(names = "--config", description = "YAML file whose keys mirror these flags (flags given here win).")
     Path config;
 
-    /** What the discriminator/GRPO flags say; the seqkd verb passes its fixed values. */
-    record Game(int samples, double temperature, double dLr, double dMaxGradNorm, double clip, double klCoef) {}
+    /**
+     * What the discriminator/GRPO flags say; the seqkd verb passes its fixed values (temperature 1: plain SFT).
+     *
+     * @param dLr null: the student's learning rate
+     */
+    record Game(int samples, double temperature, Double dLr, double dMaxGradNorm, double clip, double klCoef) {}
 
     GadConfig config(GadMethod method, long warmup, long dAlone, long main, long dSteps, Game g) {
         if (promptsPerStep < 1 || microPrompts < 1 || maxNewTokens < 1) {
@@ -96,23 +106,31 @@ public final class GadOptions {
         if (!(lr > 0)) {
             throw new UserError("--lr must be > 0");
         }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new UserError("--weight-decay must be finite and >= 0");
+        }
         try {
-            return new GadConfig(method.phases(warmup, dAlone, main, dSteps), promptsPerStep, microPrompts, g.samples(),
-                    g.temperature(), maxNewTokens, lr, g.dLr(), lrWarmup, maxGradNorm, g.dMaxGradNorm(),
-                    new PolicyLoss(g.clip(), g.klCoef()), evalEvery, saveEvery, logEvery, seed, 5);
+            return GadConfig.of(method.phases(warmup, dAlone, main, dSteps)).promptsPerStep(promptsPerStep).microPrompts(microPrompts)
+                    .samples(g.samples()).temperature(g.temperature()).maxNewTokens(maxNewTokens).generatorLr(lr)
+                    .discriminatorLr(g.dLr() == null ? lr : g.dLr()).lrWarmupSteps(lrWarmup).generatorClip(maxGradNorm)
+                    .discriminatorClip(g.dMaxGradNorm()).weightDecay(weightDecay).policy(new PolicyLoss(g.clip(), g.klCoef()))
+                    .evalEvery(evalEvery).saveEvery(saveEvery).logEvery(logEvery).seed(seed).build();
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
     }
 
-    /** Collects the teacher's text, then trains; prints where the student is. */
-    int run(GadConfig cfg, picocli.CommandLine.Model.CommandSpec spec, PrintWriter err, PrintWriter outWriter) {
+    /** Collects the teacher's text, then trains (fed to the game monitor, if any); prints where the student is. */
+    int run(GadConfig cfg, GameMonitor monitor, picocli.CommandLine.Model.CommandSpec spec, PrintWriter err, PrintWriter outWriter) {
         SftCommand.prepareOut(out);
         RunSettings settings = ConfigFile.startRun(spec, out, resume);
         List<String> train = BlackBoxTeacherOptions.prompts(prompts);
         TeacherResponses responses = teacher.responses(train, out.resolve("teacher-responses.jsonl"), err);
         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation = valPrompts == null ? null : evaluation(err);
-        GadRun.run(student, cfg, responses, train, evaluation, out, resume, settings, err);
+        Trainer.Result result = GadRun.run(student, cfg, responses, train, evaluation, out, resume, settings, monitor, err);
+        if (result.stoppedEarly()) {
+            outWriter.println("stopped at step " + result.steps() + " by the game monitor (--on-hacking stop): the student of that step is saved");
+        }
         outWriter.println("student: " + out.toAbsolutePath() + (cfg.anyDiscriminator()
                 ? "  discriminator: " + out.resolve("discriminator").toAbsolutePath() : "")
                 + "  metrics: " + out.resolve("metrics.jsonl").toAbsolutePath());

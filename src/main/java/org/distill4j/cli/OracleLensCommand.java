@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 
 /** {@code distill experiment oracle-lens}: SeqKD, GAD and frozen-D on the embedded task, judged by the oracle. */
 @Command(name = "oracle-lens", mixinStandardHelpOptions = true,
-        description = "Compares black-box distillation methods (SeqKD, GAD, the frozen-discriminator baseline) on the embedded "
-                + "task with the teacher-hacking lab's teacher as a black box, judged by the oracle (golden metric, oracle "
-                + "log-likelihood) and by n-gram overlap and lengths, over seeds; writes report.html and summary.json. "
+        description = "Compares black-box distillation methods (SeqKD, GAD, the frozen-discriminator baseline, GAD's warmup "
+                + "ablations) on the embedded task with a lab model as a black-box teacher (the oracle by default), judged by the "
+                + "oracle (golden metrics, oracle log-likelihood of greedy and sampled responses) and by n-gram overlap and lengths, "
+                + "on in- and out-of-distribution topics, over seeds; writes report.html and summary.json. "
                 + "See docs/oracle-lens.md. Resumes where a killed run stopped.")
 public final class OracleLensCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/oracle-lens", description = "Run directory. Default: ${DEFAULT-VALUE}.")
@@ -31,8 +32,23 @@ public final class OracleLensCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Number of seeds (default 3; 1 with --quick).")
     Integer seeds;
 
-    @Option(names = "--lr", description = "The student's learning rate in every method and phase (default 1e-4).")
+    @Option(names = "--lr", description = "The student's learning rate in every method and phase; the discriminator's follows it (default 1e-4).")
     Double lr;
+
+    @Option(names = "--d-lr", description = "The discriminator's learning rate (default: the student's).")
+    Double dLr;
+
+    @Option(names = "--gad-warmup-epochs", description = "GAD's warmup (frozen-d's SeqKD phase) in epochs (default 1).")
+    Double warmupEpochs;
+
+    @Option(names = "--gad-epochs", description = "GRPO epochs after the warmup (SeqKD continues for as many; default 2).")
+    Double gameEpochs;
+
+    @Option(names = "--lens-teacher", description = "The lab model that answers as the black-box teacher: oracle or teacher (default oracle).")
+    String lensTeacher;
+
+    @Option(names = "--methods", split = ",", description = "The methods to run (default: seqkd,gad,frozen-d,gad-no-g-warmup,gad-no-d-warmup).")
+    java.util.List<String> methods;
 
     @Option(names = "--workers", description = "Parallel worker processes, one PyTorch thread each (default: the number of cores).")
     Integer workers;
@@ -60,6 +76,32 @@ public final class OracleLensCommand implements Callable<Integer> {
                     throw new UserError("--lr must be > 0");
                 }
                 cfg = cfg.withGeneratorLr(lr);
+            }
+            if (dLr != null || warmupEpochs != null) {
+                if (dLr != null && !(dLr > 0) || warmupEpochs != null && !(warmupEpochs >= 0)) {
+                    throw new UserError("--d-lr must be > 0 and --gad-warmup-epochs >= 0");
+                }
+                cfg = cfg.withDiscriminator(dLr != null ? dLr : cfg.discriminatorLr(), warmupEpochs != null ? warmupEpochs : cfg.warmupEpochs());
+            }
+            if (gameEpochs != null) {
+                if (!(gameEpochs > 0)) {
+                    throw new UserError("--gad-epochs must be > 0");
+                }
+                cfg = cfg.withGameEpochs(gameEpochs);
+            }
+            if (methods != null) {
+                for (String m : methods) {
+                    if (!LensConfig.METHODS.contains(m)) {
+                        throw new UserError("--methods: unknown method '" + m + "' (" + String.join(", ", LensConfig.METHODS) + ")");
+                    }
+                }
+                cfg = cfg.withMethods(methods);
+            }
+            if (lensTeacher != null) {
+                if (!java.util.List.of("oracle", "teacher").contains(lensTeacher)) {
+                    throw new UserError("--lens-teacher must be oracle or teacher, not '" + lensTeacher + "'");
+                }
+                cfg = cfg.withTeacher(lensTeacher);
             }
             cfg.write(file);
         }

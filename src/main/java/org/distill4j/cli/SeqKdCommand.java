@@ -24,7 +24,7 @@ public final class SeqKdCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var cfg = run.config(GadMethod.SEQKD, 0, 0, maxSteps, 0, new GadOptions.Game(1, 1.0, 0, 0, 0.2, 0));
-        return run.run(cfg, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
+        var cfg = run.config(GadMethod.SEQKD, 0, 0, maxSteps, 0, new GadOptions.Game(1, 1.0, 0.0, 0, 0.2, 0));
+        return run.run(cfg, null, spec, spec.commandLine().getErr(), spec.commandLine().getOut());
     }
 }

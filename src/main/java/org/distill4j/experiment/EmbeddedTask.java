@@ -143,6 +143,11 @@ public final class EmbeddedTask {
         return NOUNS.length * total;
     }
 
+    /** Number of topics; a prompt's items are all of one topic ({@link Item#topic}), so topics can be held out. */
+    public static int topics() {
+        return NOUNS.length;
+    }
+
     /** The i-th prompt of a split; the same (seed, split, i) always gives the same prompt. */
     public List<Item> prompt(long seed, Split split, long index) {
         SplittableRandom rng = new SplittableRandom(mix(seed, split.ordinal(), index));

@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.distill4j.eval.ProxyGoldenEvaluator;
 import org.distill4j.gad.GadConfig;
-import org.distill4j.gad.GadEvaluation;
 import org.distill4j.gad.GadMethod;
 import org.distill4j.gad.GadRun;
+import org.distill4j.gad.GameMonitor;
 import org.distill4j.gad.PolicyLoss;
 import org.distill4j.gad.TeacherResponses;
 import org.distill4j.generate.SamplingParams;
@@ -20,6 +22,7 @@ import org.distill4j.lm.LanguageModel;
 import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 import org.distill4j.lm.WordLevelTokenizer;
+import org.distill4j.report.LensReport;
 import org.distill4j.teacher.LocalTeacher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +30,8 @@ import org.distill4j.util.Json;
 
 /**
  * The oracle lens (docs/oracle-lens.md): black-box distillation seen through the truth. On the
- * embedded task, the lab's teacher is used as a black box (text only) to distil the lab's student with
- * SeqKD, GAD and the frozen-discriminator baseline, and every method is judged by what the lab knows
+ * embedded task, a lab model (the oracle itself by default: a teacher with headroom) is used as a black box (text only)
+ * to distil the lab's student with SeqKD, GAD, the frozen-discriminator baseline and GAD's warmup ablations, and every method is judged by what the lab knows
  * and no anchor has: the golden metric (distance to the oracle) and the oracle's likelihood of the
  * student's responses, beside the usual n-gram overlap with the teacher and response lengths.
  *
@@ -72,6 +75,7 @@ public final class OracleLens {
             new TeacherHackingLab(lab, labCfg, runner).run();
         }
         teacherData();
+        teacherMetrics();
         List<LabJob> jobs = new ArrayList<>();
         for (long seed : cfg.seeds()) {
             for (String m : cfg.methods()) {
@@ -87,21 +91,36 @@ public final class OracleLens {
         return dir.resolve("seed-" + seed).resolve(method);
     }
 
-    private List<String> trainPrompts() {
+    /** The held-out topics: the task's last {@code oodTopics}. */
+    private boolean heldOut(List<EmbeddedTask.Item> items) {
+        return items.get(0).topic() >= EmbeddedTask.topics() - cfg.oodTopics();
+    }
+
+    /** The first {@code n} prompts of a split's stream whose topic is (ood) or is not (in-distribution) held out. */
+    private List<String> prompts(long seed, EmbeddedTask.Split split, int n, boolean ood) {
         List<String> p = new ArrayList<>();
-        for (int i = 0; i < cfg.trainPrompts(); i++) {
-            // a prompt stream of its own: the lab's distillation prompts use taskSeed + 1, 2, 3 …
-            p.add(task.render(task.prompt(cfg.taskSeed() + 0x1E45L, EmbeddedTask.Split.DISTILL, i)));
+        for (long i = 0; p.size() < n; i++) {
+            List<EmbeddedTask.Item> items = task.prompt(seed, split, i);
+            if (heldOut(items) == ood) {
+                p.add(task.render(items));
+            }
         }
         return p;
     }
 
-    private List<String> valPrompts() {
-        List<String> p = new ArrayList<>();
-        for (int i = 0; i < cfg.valPrompts(); i++) {
-            p.add(task.render(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, i)));
+    private List<String> trainPrompts() {
+        // a prompt stream of its own (the lab's distillation prompts use taskSeed + 1, 2, 3 …), held-out topics excluded
+        return prompts(cfg.taskSeed() + 0x1E45L, EmbeddedTask.Split.DISTILL, cfg.trainPrompts(), false);
+    }
+
+    /** Evaluation prompts by split name: "id" (the training topics) and, with held-out topics, "ood". */
+    private Map<String, List<String>> valPrompts() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("id", prompts(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, cfg.valPrompts(), false));
+        if (cfg.oodTopics() > 0) {
+            m.put("ood", prompts(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, cfg.valPrompts(), true));
         }
-        return p;
+        return m;
     }
 
     private Path trainFile() {
@@ -112,30 +131,89 @@ public final class OracleLens {
         return dir.resolve("data").resolve("teacher-val.jsonl");
     }
 
+    private Path teacherDir() {
+        return labDir().resolve(cfg.teacher());
+    }
+
     /** The black-box teacher answers the training and evaluation prompts once, as text. */
     private void teacherData() {
         if (Files.exists(trainFile()) && Files.exists(valFile())) {
             return;
         }
-        LOG.info("oracle lens: the teacher answers " + cfg.trainPrompts() + " training and " + cfg.valPrompts()
+        List<String> val = new ArrayList<>();
+        valPrompts().values().forEach(val::addAll);
+        LOG.info("oracle lens: the " + cfg.teacher() + " answers " + cfg.trainPrompts() + " training and " + val.size()
                 + " evaluation prompts (text only)");
-        try (LanguageModel teacher = LanguageModel.load(labDir().resolve("teacher"))) {
+        try (LanguageModel teacher = LanguageModel.load(teacherDir())) {
             SamplingParams p = new SamplingParams(1.0, 0, 1.0, cfg.maxNewTokens(), 1, 0x1E45L + cfg.taskSeed(),
                     Set.of(WordLevelTokenizer.EOS_ID), List.of());
             LocalTeacher black = new LocalTeacher(teacher, p);
-            TeacherResponses.collect(black, valPrompts(), 1).write(valFile());
+            TeacherResponses.collect(black, val, 1).write(valFile());
             TeacherResponses.collect(black, trainPrompts(), cfg.teacherSamples()).write(trainFile());
         }
     }
 
-    /** The run configuration of one method. */
+    /**
+     * The teacher's side of the headroom (data/teacher-metrics.json): per split, the oracle judge of the teacher's own
+     * responses and the teacher's golden metric (0 when the teacher is the oracle). The student's side is every run's
+     * step-0 evaluation; the report states the gap.
+     */
+    private void teacherMetrics() {
+        Path file = dir.resolve("data").resolve(LensReport.TEACHER_METRICS_FILE);
+        if (Files.exists(file)) {
+            return;
+        }
+        TeacherResponses val = TeacherResponses.read(valFile());
+        ObjectNode root = Json.object();
+        root.put("teacher", cfg.teacher());
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer oracle = Checkpoint.loadTransformer(labDir().resolve("oracle"), m);
+             Tokenizer tok = Tokenizer.load(labDir().resolve("tokenizer.json"))) {
+            SamplingParams goldenParams = new SamplingParams(1.0, 0, 1.0, cfg.maxNewTokens(), 1, 2000,
+                    Set.of(WordLevelTokenizer.EOS_ID), List.of());
+            for (Map.Entry<String, List<String>> e : valPrompts().entrySet()) {
+                List<long[]> ids = new ArrayList<>();
+                List<long[]> responses = new ArrayList<>();
+                for (String p : e.getValue()) {
+                    ids.add(tok.encode(p, true));
+                    long[] r = tok.encode(val.get(p).get(0), false);
+                    long[] withEos = java.util.Arrays.copyOf(r, r.length + 1);
+                    withEos[r.length] = WordLevelTokenizer.EOS_ID;
+                    responses.add(withEos);
+                }
+                double sum = 0;
+                long n = 0;
+                for (float[] lp : LanguageModel.scoreResponses(oracle, ids, responses, 64)) {
+                    for (float x : lp) {
+                        sum += x;
+                        n++;
+                    }
+                }
+                ObjectNode split = root.putObject(e.getKey());
+                // the teacher answered once, sampled at temperature 1: its judge is that of its sampled text
+                split.put("sampled_oracle_ll_tok", sum / n);
+                if (cfg.teacher().equals("oracle")) {
+                    split.put("golden_fkl", 0.0);
+                } else {
+                    try (Transformer teacher = Checkpoint.loadTransformer(teacherDir(), m);
+                         ProxyGoldenEvaluator golden = new ProxyGoldenEvaluator(oracle, teacher, ids, goldenParams, 1, 64)) {
+                        split.put("golden_fkl", golden.evaluate(teacher).get("golden_fkl"));
+                    }
+                }
+            }
+        }
+        Json.write(file, root);
+    }
+
+    /** The run configuration of one method: the reference recipe at the lens's scale (docs/gad.md). */
     public GadConfig config(GadMethod method, long seed) {
         boolean seqkd = method == GadMethod.SEQKD;
-        return GadConfig.of(method.phases(cfg.warmupSteps(), cfg.dAloneSteps(), cfg.mainSteps(), cfg.discriminatorSteps()))
-                .promptsPerStep(cfg.promptsPerStep()).samples(seqkd ? 1 : cfg.samples()).temperature(cfg.temperature())
+        return GadConfig.of(method.phases(cfg.warmupSteps(), cfg.dAloneSteps(), cfg.gameSteps(), cfg.discriminatorSteps()))
+                // SeqKD is plain SFT (cross-entropy at temperature 1), as the reference's baseline
+                .promptsPerStep(cfg.promptsPerStep()).samples(seqkd ? 1 : cfg.samples()).temperature(seqkd ? 1.0 : cfg.temperature())
                 .maxNewTokens(cfg.maxNewTokens()).generatorLr(cfg.generatorLr()).discriminatorLr(cfg.discriminatorLr())
-                .discriminatorClip(cfg.discriminatorClip()).policy(new PolicyLoss(0.2, cfg.klCoef())).evalEvery(cfg.evalEvery())
-                .saveEvery(cfg.evalEvery()).seed(seed).build();
+                .generatorClip(cfg.generatorClip()).discriminatorClip(cfg.discriminatorClip()).weightDecay(cfg.weightDecay())
+                .policy(new PolicyLoss(0.2, cfg.klCoef())).evalEvery(cfg.evalEvery()).saveEvery(cfg.evalEvery()).seed(seed).build();
     }
 
     /** One method at one seed, in this process (the worker side of the runner). */
@@ -146,26 +224,32 @@ public final class OracleLens {
         Path lab = labDir();
         TeacherResponses train = TeacherResponses.read(trainFile());
         TeacherResponses val = TeacherResponses.read(valFile());
-        List<String> valPrompts = valPrompts();
-        List<String> refs = new ArrayList<>();
-        for (String p : valPrompts) {
-            refs.add(val.get(p).get(0));
-        }
+        boolean teacherIsOracle = cfg.teacher().equals("oracle");
         try (NDManager m = NDManager.newBaseManager();
              Transformer oracle = Checkpoint.loadTransformer(lab.resolve("oracle"), m);
-             Transformer teacher = Checkpoint.loadTransformer(lab.resolve("teacher"), m);
+             Transformer teacher = teacherIsOracle ? null : Checkpoint.loadTransformer(teacherDir(), m);
              Tokenizer tok = Tokenizer.load(lab.resolve("tokenizer.json"))) {
-            List<long[]> valIds = new ArrayList<>();
-            for (String p : valPrompts) {
-                valIds.add(tok.encode(p, true));
-            }
-            SamplingParams evalParams = new SamplingParams(1.0, 0, 1.0, cfg.maxNewTokens(), 1, 2000,
+            SamplingParams goldenParams = new SamplingParams(1.0, 0, 1.0, cfg.maxNewTokens(), 1, 2000,
                     Set.of(WordLevelTokenizer.EOS_ID), List.of());
-            // the lab's proxy/golden metrics on the same validation prompts and sampling seeds as the lab
-            ProxyGoldenEvaluator golden = new ProxyGoldenEvaluator(oracle, teacher, valIds, evalParams, 1, 64);
+            List<LensEvaluation.Split> splits = new ArrayList<>();
+            for (Map.Entry<String, List<String>> e : valPrompts().entrySet()) {
+                List<long[]> ids = new ArrayList<>();
+                List<String> refs = new ArrayList<>();
+                for (String p : e.getValue()) {
+                    ids.add(tok.encode(p, true));
+                    refs.add(val.get(p).get(0));
+                }
+                // golden (and, with the lab's teacher, proxy) metrics on fixed oracle samples; with the oracle as the
+                // teacher its "proxy" is the golden metric, computed once
+                ProxyGoldenEvaluator golden = teacherIsOracle
+                        ? new ProxyGoldenEvaluator(null, oracle, ids, goldenParams, 1, 64)
+                        : new ProxyGoldenEvaluator(oracle, teacher, ids, goldenParams, 1, 64);
+                splits.add(new LensEvaluation.Split(e.getKey(), e.getValue(), refs, golden));
+            }
             GadRun.run(lab.resolve("student-init"), config(method, job.seed()), train, trainPrompts(),
-                    student -> new GadEvaluation(student, valPrompts, refs, evalParams.withSeed(4000), oracle, golden),
-                    out, true, null, org.distill4j.util.LogWriter.to(LOG));
+                    student -> new LensEvaluation(student, oracle, splits, cfg.temperature(), cfg.maxNewTokens(), teacherIsOracle),
+                    out, true, null, new GameMonitor(GameMonitor.Thresholds.defaults(), false), org.distill4j.util.LogWriter.to(LOG));
+            splits.forEach(s -> s.golden().close());
         }
         ObjectNode meta = Json.object();
         meta.put("variant", method.id());

@@ -3,20 +3,25 @@ package org.distill4j.gad;
 import java.util.List;
 
 /**
- * Settings of a GAD-family run (docs/gad.md). Defaults follow the paper where it is explicit (N = 8
- * samples at temperature 0.8, clip 0.2, k3 KL β = 0.001, discriminator gradient clip 0.2, one D and one
- * G update per step) and are sized for CPU elsewhere.
+ * Settings of a GAD-family run (docs/gad.md). Defaults follow the paper and its reference scripts (N = 8 samples at
+ * temperature 0.8, PPO clip 0.2, k3 KL β = 0.001, one D and one G update per step; the discriminator's learning rate
+ * equal to the student's, gradient clip 0.2 for both, AdamW weight decay 0.01, warmup cross-entropy at the rollout
+ * temperature) and are sized for CPU where the scale differs (learning rate, prompts per step): docs/gad.md,
+ * "The reference recipe".
  *
  * @param phases           what trains when ({@link GadMethod#phases})
  * @param promptsPerStep   prompts of one step (each with its teacher response and N student samples)
  * @param microPrompts     prompts per forward/backward pass (memory bound); the step's loss is the same
  * @param samples          N: student samples per prompt
- * @param temperature      rollout temperature; the policy's log-probs are taken at the same temperature
+ * @param temperature      rollout temperature; the policy's log-probs are taken at the same temperature, and so is the
+ *                         cross-entropy on the teacher's responses (warmup, SeqKD): the policy GRPO trains is the one
+ *                         the warmup fitted
  * @param maxNewTokens     rollout length cap
  * @param generatorLr      constant LR of the student (after a linear warmup of {@code lrWarmupSteps})
  * @param discriminatorLr  constant LR of the discriminator (same warmup)
  * @param generatorClip    global gradient-norm clip of the student
  * @param discriminatorClip global gradient-norm clip of the discriminator (the paper's 0.2)
+ * @param weightDecay      AdamW's decoupled weight decay of both models (norms, biases, embeddings exempt)
  * @param policy           PPO clip and k3 KL coefficient
  * @param evalEvery        evaluation every k steps (and at step 0 and at the end)
  * @param saveEvery        resumable checkpoint every k steps (and at the end)
@@ -25,7 +30,7 @@ import java.util.List;
  */
 public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts, int samples, double temperature,
                         int maxNewTokens, double generatorLr, double discriminatorLr, long lrWarmupSteps,
-                        double generatorClip, double discriminatorClip, PolicyLoss policy, long evalEvery, long saveEvery,
+                        double generatorClip, double discriminatorClip, double weightDecay, PolicyLoss policy, long evalEvery, long saveEvery,
                         long logEvery, long seed, int maxBadSteps) {
     public GadConfig {
         phases = List.copyOf(phases);
@@ -63,10 +68,12 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
         private double temperature = 0.8;
         private int maxNewTokens = 128;
         private double generatorLr = 1e-5;
-        private double discriminatorLr = 1e-5;
+        /** null: the student's (the reference scripts' choice: equal learning rates). */
+        private Double discriminatorLr;
         private long lrWarmupSteps;
-        private double generatorClip = 1.0;
+        private double generatorClip = 0.2;
         private double discriminatorClip = 0.2;
+        private double weightDecay = 0.01;
         private PolicyLoss policy = PolicyLoss.gad();
         private long evalEvery = 50;
         private long saveEvery = 50;
@@ -110,6 +117,7 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
             return this;
         }
 
+        /** Unless set, the student's learning rate. */
         public Builder discriminatorLr(double v) {
             discriminatorLr = v;
             return this;
@@ -127,6 +135,11 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
 
         public Builder discriminatorClip(double v) {
             discriminatorClip = v;
+            return this;
+        }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
             return this;
         }
 
@@ -161,8 +174,8 @@ public record GadConfig(List<Phase> phases, int promptsPerStep, int microPrompts
         }
 
         public GadConfig build() {
-            return new GadConfig(phases, promptsPerStep, microPrompts, samples, temperature, maxNewTokens, generatorLr, discriminatorLr,
-                    lrWarmupSteps, generatorClip, discriminatorClip, policy, evalEvery, saveEvery, logEvery, seed, maxBadSteps);
+            return new GadConfig(phases, promptsPerStep, microPrompts, samples, temperature, maxNewTokens, generatorLr,
+                    discriminatorLr == null ? generatorLr : discriminatorLr, lrWarmupSteps, generatorClip, discriminatorClip, weightDecay, policy, evalEvery, saveEvery, logEvery, seed, maxBadSteps);
         }
     }
 

@@ -13,11 +13,14 @@ import java.util.List;
  *   <li>{@code frozen-d}: the paper's off-policy-discriminator baseline — SeqKD for the warmup steps,
  *       then the student is frozen while the discriminator trains on its samples for
  *       {@code discriminatorSteps}, then the discriminator is frozen and the student trained by GRPO
- *       against it (a fixed reward model).</li>
+ *       against it (a fixed reward model);</li>
+ *   <li>the paper's warmup ablations: {@code gad-no-g-warmup} (the warmup trains the discriminator only; GRPO starts
+ *       from the initial student) and {@code gad-no-d-warmup} (the warmup trains the generator only; the game starts
+ *       with the discriminator's fresh head).</li>
  * </ul>
  */
 public enum GadMethod {
-    GAD("gad"), SEQKD("seqkd"), FROZEN_D("frozen-d");
+    GAD("gad"), SEQKD("seqkd"), FROZEN_D("frozen-d"), GAD_NO_G_WARMUP("gad-no-g-warmup"), GAD_NO_D_WARMUP("gad-no-d-warmup");
 
     private final String id;
 
@@ -35,7 +38,7 @@ public enum GadMethod {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown method '" + s + "' (gad, seqkd, frozen-d)");
+        throw new IllegalArgumentException("unknown method '" + s + "' (gad, seqkd, frozen-d, gad-no-g-warmup, gad-no-d-warmup)");
     }
 
     /**
@@ -58,6 +61,14 @@ public enum GadMethod {
                 p.add(new Phase("seqkd", warmupSteps, false, Phase.GeneratorUpdate.CROSS_ENTROPY));
                 p.add(new Phase("train-d", discriminatorSteps, true, Phase.GeneratorUpdate.NONE));
                 p.add(new Phase("grpo-frozen-d", mainSteps, false, Phase.GeneratorUpdate.POLICY_GRADIENT));
+            }
+            case GAD_NO_G_WARMUP -> {
+                p.add(new Phase("warmup-d", warmupSteps, true, Phase.GeneratorUpdate.NONE));
+                p.add(new Phase("gad", mainSteps, true, Phase.GeneratorUpdate.POLICY_GRADIENT));
+            }
+            case GAD_NO_D_WARMUP -> {
+                p.add(new Phase("warmup-g", warmupSteps, false, Phase.GeneratorUpdate.CROSS_ENTROPY));
+                p.add(new Phase("gad", mainSteps, true, Phase.GeneratorUpdate.POLICY_GRADIENT));
             }
         }
         p.removeIf(x -> x.steps() == 0);

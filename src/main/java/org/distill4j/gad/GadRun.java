@@ -1,8 +1,11 @@
 package org.distill4j.gad;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -12,6 +15,8 @@ import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.LanguageModel;
 import org.distill4j.train.RunSettings;
 import org.distill4j.train.Trainer;
+import org.distill4j.util.Json;
+import org.distill4j.util.Jsonl;
 import org.distill4j.util.UserError;
 
 /**
@@ -25,10 +30,12 @@ public final class GadRun {
     /**
      * @param evaluation given the student being trained, the metrics computed at each evaluation (or null)
      * @param settings   the run's settings, saved in its checkpoints (null: not checked on resume)
+     * @param monitor    the live game monitor, fed every metrics row (null: none); a resumed run replays the rows
+     *                   its checkpoint had written first
      */
     public static Trainer.Result run(Path studentDir, GadConfig cfg, TeacherResponses teacher, List<String> prompts,
                                         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation, Path out,
-                                        boolean resume, RunSettings settings, PrintWriter log) {
+                                        boolean resume, RunSettings settings, GameMonitor monitor, PrintWriter log) {
         try (LanguageModel student = LanguageModel.load(studentDir)) {
             long eos = student.config().eosTokenId();
             if (eos < 0) {
@@ -49,8 +56,32 @@ public final class GadRun {
                 if (evaluation != null) {
                     step.evaluation(evaluation.apply(student));
                 }
-                return new Trainer(out, cfg.loop()).settings(settings).run(step, resume);
+                Trainer trainer = new Trainer(out, cfg.loop()).settings(settings);
+                if (monitor != null) {
+                    if (resume) {
+                        monitor.replay(rowsBeforeResume(out));
+                    }
+                    trainer.onRow(monitor::test);
+                }
+                return trainer.run(step, resume);
             }
         }
+    }
+
+    /** The metrics rows a resumed run keeps: those up to its checkpoint's step (none without a checkpoint). */
+    private static List<JsonNode> rowsBeforeResume(Path out) {
+        Path state = Checkpoint.recover(Trainer.checkpointDir(out)).resolve(Trainer.STATE_FILE);
+        Path metrics = out.resolve(Trainer.METRICS_FILE);
+        if (!Files.exists(state) || !Files.exists(metrics)) {
+            return List.of();
+        }
+        long step = Json.read(state).path("step").asLong();
+        List<JsonNode> rows = new ArrayList<>();
+        for (Jsonl.Line l : Jsonl.read(metrics)) {
+            if (l.value().path("step").asLong() <= step) {
+                rows.add(l.value());
+            }
+        }
+        return rows;
     }
 }

@@ -116,7 +116,7 @@ public final class GadStep implements TrainingStep {
 
     @Override
     public void start() {
-        AdamWConfig adam = AdamWConfig.DEFAULT.withWeightDecay(0);
+        AdamWConfig adam = AdamWConfig.DEFAULT.withWeightDecay(cfg.weightDecay());
         gOpt = new AdamW(generator.parameters(), adam);
         dOpt = discriminator == null ? null : new AdamW(discriminator.parameters(), adam);
     }
@@ -240,7 +240,7 @@ public final class GadStep implements TrainingStep {
         return out;
     }
 
-    /** SeqKD / warmup: token-mean cross-entropy on the teacher responses of the step. */
+    /** SeqKD / warmup: token-mean cross-entropy on the teacher responses of the step, logits divided by the temperature. */
     private double crossEntropyUpdate(List<Example> batch, Map<String, Double> v) {
         long tokens = 0;
         for (Example e : batch) {
@@ -256,7 +256,9 @@ public final class GadStep implements TrainingStep {
             }
             try (NDManager m = generator.manager().newSubManager();
                  GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray l = Scalars.div(LanguageModel.responseLogProbs(generator, m, prompts, responses).sum().neg(), tokens);
+                // at the rollout temperature: the policy GRPO samples and trains is the one fitted here
+                NDArray l = Scalars.div(LanguageModel.responseLogits(generator, m, prompts, responses).targetLogProbs(cfg.temperature())
+                        .sum().neg(), tokens);
                 gc.backward(l);
                 loss += l.getFloat();
             }

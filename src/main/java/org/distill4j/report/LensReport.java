@@ -1,7 +1,6 @@
 package org.distill4j.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,10 +25,13 @@ public final class LensReport {
     /** The oracle lens's configuration in its run directory: what marks a lens run (written by experiment.LensConfig). */
     public static final String LENS_CONFIG_FILE = "lens.yaml";
 
-    static final List<String> ORDER = List.of("seqkd", "gad", "frozen-d");
+    static final List<String> ORDER = List.of("seqkd", "gad", "frozen-d", "gad-no-g-warmup", "gad-no-d-warmup");
+
+    /** The teacher's side of the headroom, in the lens's data/ (written by experiment.OracleLens). */
+    public static final String TEACHER_METRICS_FILE = "teacher-metrics.json";
 
     /** Evaluation metrics: key, label, whether lower is better (null: neither, e.g. length). */
-    private record Metric(String key, String label, Boolean lowerIsBetter) {
+    record Metric(String key, String label, Boolean lowerIsBetter) {
         boolean ranked() {
             return lowerIsBetter != null;
         }
@@ -49,6 +51,9 @@ public final class LensReport {
             new Metric("rouge_l", "ROUGE-L with the teacher's response", false),
             new Metric("eval_len", "response length (tokens)", null),
             new Metric("eval_repetition", "repeated bigrams in a response", true));
+
+    /** Evaluation metrics drawn as figures. */
+    private static final List<String> CHARTED = List.of("golden_fkl", "golden_rkl", "oracle_ll_tok", "f1_4", "eval_len", "eval_repetition");
 
     private static final List<String[]> TRAINING = List.of(
             new String[] {"d_acc", "discriminator accuracy (teacher scored above sample)"},
@@ -102,12 +107,16 @@ public final class LensReport {
             throw new UserError(runDir + ": no runs (seed-*/METHOD/metrics.jsonl) to report on");
         }
         Path plots = runDir.resolve("plots");
-        for (Metric m : EVAL) {
-            XYChart c = Charts.chart(m.label(), "generator steps", m.key());
+        for (String key : LensSummary.presentKeys(runs, EVAL)) {
+            Metric m = LensSummary.metric(key, EVAL);
+            if (!CHARTED.contains(m.key()) || key.contains("_sampled_")) {
+                continue; // the summary has every key; the figures the main ones (greedy decoding where decoded)
+            }
+            XYChart c = Charts.chart(key.substring(0, key.length() - m.key().length()).replace('_', ' ') + m.label(), "generator steps", key);
             int i = 0;
             boolean any = false;
             for (Map.Entry<String, List<RunCurves>> e : runs.entrySet()) {
-                Aggregate a = Aggregate.of(e.getValue(), m.key(), "g_step");
+                Aggregate a = Aggregate.of(e.getValue(), key, "g_step");
                 if (!a.isEmpty()) {
                     Charts.band(c, e.getKey(), a.steps(), a.mean(), a.std(), i);
                     any = true;
@@ -115,7 +124,7 @@ public final class LensReport {
                 i++;
             }
             if (any) {
-                add("eval-" + m.key().replace('_', '-'), c, plots);
+                add("eval-" + key.replace('_', '-'), c, plots);
             }
         }
         for (String[] t : TRAINING) {
@@ -134,7 +143,7 @@ public final class LensReport {
                 add("train-" + t[0].replace('_', '-'), c, plots);
             }
         }
-        ObjectNode summary = summary();
+        ObjectNode summary = LensSummary.of(runs, EVAL, runDir);
         Json.write(runDir.resolve("summary.json"), summary);
         Path html = runDir.resolve("report.html");
         AtomicFiles.writeString(html, html(summary));
@@ -181,124 +190,6 @@ public final class LensReport {
         return out;
     }
 
-    private ObjectNode summary() {
-        ObjectNode root = Json.object();
-        ObjectNode methods = root.putObject("methods");
-        for (Map.Entry<String, List<RunCurves>> e : runs.entrySet()) {
-            ObjectNode v = methods.putObject(e.getKey());
-            v.put("seeds", e.getValue().size());
-            for (Metric m : EVAL) {
-                List<Double> finals = new ArrayList<>();
-                List<Double> bests = new ArrayList<>();
-                for (RunCurves r : e.getValue()) {
-                    List<double[]> s = r.series(m.key());
-                    if (s.isEmpty()) {
-                        continue;
-                    }
-                    finals.add(s.get(s.size() - 1)[1]);
-                    double best = s.get(0)[1];
-                    for (double[] p : s) {
-                        best = Boolean.TRUE.equals(m.lowerIsBetter()) ? Math.min(best, p[1]) : Math.max(best, p[1]);
-                    }
-                    if (m.ranked()) {
-                        bests.add(best);
-                    }
-                }
-                if (!finals.isEmpty()) {
-                    ObjectNode k = v.putObject(m.key());
-                    stat(k, "final", finals);
-                    if (m.ranked()) {
-                        stat(k, "best", bests);
-                    }
-                    k.put("better", m.direction());
-                }
-            }
-            training(v, e.getValue());
-        }
-        if (runs.containsKey("gad") && runs.containsKey("seqkd")) {
-            ObjectNode cmp = root.putObject("gad_vs_seqkd");
-            for (Metric m : EVAL) {
-                compare(cmp, m, runs.get("gad"), runs.get("seqkd"));
-            }
-        }
-        return root;
-    }
-
-    /** Discriminator accuracy and reward by phase, and the rollouts' shape at the start and end of each phase. */
-    private static void training(ObjectNode v, List<RunCurves> runs) {
-        Map<String, Map<String, List<Double>>> byPhase = new LinkedHashMap<>();
-        for (RunCurves r : runs) {
-            Map<String, List<JsonNode>> rows = new LinkedHashMap<>();
-            for (JsonNode row : r.rows()) {
-                if (row.path("step").asLong() > 0 && row.has("phase")) {
-                    rows.computeIfAbsent(row.get("phase").asText(), k -> new ArrayList<>()).add(row);
-                }
-            }
-            rows.forEach((phase, rs) -> {
-                Map<String, List<Double>> acc = byPhase.computeIfAbsent(phase, k -> new LinkedHashMap<>());
-                int tenth = Math.max(1, rs.size() / 10);
-                for (String key : List.of("d_acc", "reward_mean", "sample_len", "sample_repetition", "kl_ref")) {
-                    if (rs.get(0).has(key)) {
-                        acc.computeIfAbsent(key + "_first10pct", k -> new ArrayList<>()).add(mean(rs.subList(0, tenth), key));
-                        acc.computeIfAbsent(key + "_last10pct", k -> new ArrayList<>()).add(mean(rs.subList(rs.size() - tenth, rs.size()), key));
-                        acc.computeIfAbsent(key + "_max", k -> new ArrayList<>()).add(rs.stream().mapToDouble(x -> x.path(key).asDouble()).max().orElse(Double.NaN));
-                    }
-                }
-            });
-        }
-        ObjectNode phases = v.putObject("phases");
-        byPhase.forEach((phase, acc) -> {
-            ObjectNode p = phases.putObject(phase);
-            acc.forEach((k, values) -> stat(p, k, values));
-        });
-    }
-
-    private static double mean(List<JsonNode> rows, String key) {
-        double s = 0;
-        for (JsonNode r : rows) {
-            s += r.path(key).asDouble();
-        }
-        return s / rows.size();
-    }
-
-    /** Final values of GAD minus SeqKD, seed by seed (same seeds), with the count of seeds GAD wins. */
-    private static void compare(ObjectNode cmp, Metric m, List<RunCurves> gad, List<RunCurves> seqkd) {
-        List<Double> diffs = new ArrayList<>();
-        int wins = 0;
-        for (RunCurves g : gad) {
-            for (RunCurves s : seqkd) {
-                if (s.seed() != g.seed()) {
-                    continue;
-                }
-                List<double[]> gs = g.series(m.key());
-                List<double[]> ss = s.series(m.key());
-                if (gs.isEmpty() || ss.isEmpty()) {
-                    continue;
-                }
-                double d = gs.get(gs.size() - 1)[1] - ss.get(ss.size() - 1)[1];
-                diffs.add(d);
-                wins += m.ranked() && (m.lowerIsBetter() ? d < 0 : d > 0) ? 1 : 0;
-            }
-        }
-        if (diffs.isEmpty()) {
-            return;
-        }
-        ObjectNode k = cmp.putObject(m.key());
-        stat(k, "final_gad_minus_seqkd", diffs);
-        if (m.ranked()) {
-            k.put("gad_better_on_seeds", wins + "/" + diffs.size());
-        }
-        k.put("better", m.direction());
-    }
-
-    private static void stat(ObjectNode v, String key, List<Double> values) {
-        ObjectNode s = v.putObject(key);
-        s.put("mean", Aggregate.mean(values));
-        s.put("std", Aggregate.std(values));
-        ArrayNode a = s.putArray("values");
-        values.forEach(a::add);
-    }
-
     private String html(ObjectNode summary) {
         StringBuilder h = new StringBuilder("""
                 <!doctype html><html><head><meta charset="utf-8"><title>distill4j — oracle lens</title>
@@ -311,33 +202,89 @@ public final class LensReport {
                 student; the oracle judge is the oracle's log-likelihood of the student's responses; n-gram F1 and ROUGE-L
                 compare the student's responses with the teacher's. Evaluation curves are against generator steps; bands are
                 ± one standard deviation over seeds. Built from the metrics files by <code>./distill report</code>.</p>
-                <h2>Final values (mean ± std over seeds)</h2><table><tr><th>method</th><th>seeds</th>""");
-        List<Metric> shown = EVAL;
-        for (Metric m : shown) {
-            h.append("<th>").append(m.key()).append(m.ranked() ? m.lowerIsBetter() ? " ↓" : " ↑" : "").append("</th>");
-        }
-        h.append("</tr>");
-        summary.path("methods").fields().forEachRemaining(e -> {
-            h.append("<tr><td>").append(e.getKey()).append("</td><td>").append(e.getValue().path("seeds").asInt()).append("</td>");
-            for (Metric m : shown) {
-                JsonNode f = e.getValue().path(m.key()).path("final");
-                h.append(f.isMissingNode() ? "<td>–</td>" : String.format("<td>%.3f ± %.3f</td>", f.path("mean").asDouble(), f.path("std").asDouble()));
+                """);
+        finalTables(h, summary);
+        summary.fields().forEachRemaining(e -> {
+            if (!e.getKey().endsWith("_vs_seqkd")) {
+                return;
             }
-            h.append("</tr>");
-        });
-        h.append("</table>");
-        JsonNode cmp = summary.path("gad_vs_seqkd");
-        if (!cmp.isMissingNode()) {
-            h.append("<h2>GAD − SeqKD (final, same seed)</h2><table><tr><th>metric</th><th>difference</th><th>GAD better on</th></tr>");
-            cmp.fields().forEachRemaining(e -> h.append(String.format("<tr><td>%s (%s is better)</td><td>%.3f ± %.3f</td><td>%s seeds</td></tr>",
-                    e.getKey(), e.getValue().path("better").asText(), e.getValue().path("final_gad_minus_seqkd").path("mean").asDouble(),
-                    e.getValue().path("final_gad_minus_seqkd").path("std").asDouble(), e.getValue().path("gad_better_on_seeds").asText("–"))));
+            h.append("<h2>").append(e.getKey()).append(" (same seed; final, and at the best checkpoint)</h2><table><tr><th>metric</th>"
+                    + "<th>final difference</th><th>best difference</th><th>better on (final, best)</th></tr>");
+            e.getValue().fields().forEachRemaining(k -> h.append(String.format(
+                    "<tr><td>%s (%s is better)</td><td>%.3f ± %.3f</td><td>%.3f ± %.3f</td><td>%s seeds</td></tr>", k.getKey(),
+                    k.getValue().path("better").asText(), k.getValue().path("final_minus_seqkd").path("mean").asDouble(),
+                    k.getValue().path("final_minus_seqkd").path("std").asDouble(), k.getValue().path("best_minus_seqkd").path("mean").asDouble(),
+                    k.getValue().path("best_minus_seqkd").path("std").asDouble(),
+                    k.getValue().path("better_on_seeds").asText("–") + ", " + k.getValue().path("best_better_on_seeds").asText("–"))));
             h.append("</table>");
+        });
+        StringBuilder health = new StringBuilder();
+        summary.path("methods").fields().forEachRemaining(e -> health.append(GameHealth.html(e.getKey(), e.getValue().path("health"))));
+        if (!health.isEmpty()) {
+            h.append("<h2>Game health</h2><p>The discriminator's accuracy over the warmup's last 10 rows (below ")
+                    .append(org.distill4j.gad.GameMonitor.Thresholds.defaults().weakDiscriminator())
+                    .append(" it is weak), and what the live game monitor reports (docs/gad.md).</p><table><tr><th>method</th>"
+                            + "<th>d_acc at the end of the warmup</th><th>weak on seeds</th><th>monitor fired on</th><th>alarms</th></tr>")
+                    .append(health).append("</table>");
         }
         h.append("<h2>Figures</h2>");
         images.forEach((name, bytes) -> h.append("<img alt=\"").append(name).append("\" src=\"data:image/png;base64,")
                 .append(Base64.getEncoder().encodeToString(bytes)).append("\">"));
         h.append("<h2>summary.json</h2><pre>").append(Json.pretty(summary).replace("<", "&lt;")).append("</pre>");
         return h.append("</body></html>\n").toString();
+    }
+
+    /**
+     * The headroom, then one table per split and decoding: rows the methods, cells "final / best checkpoint", mean ± std
+     * over seeds.
+     */
+    private void finalTables(StringBuilder h, ObjectNode summary) {
+        JsonNode head = summary.path("headroom");
+        if (!head.isMissingNode()) {
+            h.append("<h2>Headroom: the teacher (").append(head.path("teacher").asText())
+                    .append(") against the student before distillation</h2><table><tr><th>split</th><th>metric</th><th>teacher</th>"
+                            + "<th>student before</th><th>gap (teacher − student)</th></tr>");
+            head.fields().forEachRemaining(split -> split.getValue().fields().forEachRemaining(m -> h.append(String.format(
+                    "<tr><td>%s</td><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>", split.getKey(), m.getKey(),
+                    m.getValue().path("teacher").asDouble(), m.getValue().path("student_before").asDouble(Double.NaN),
+                    m.getValue().path("gap").asDouble(Double.NaN)))));
+            h.append("</table>");
+        }
+        JsonNode rule = summary.path("best_checkpoint_rule");
+        h.append("<p>Best checkpoint, one rule for every method: the evaluation with the ")
+                .append(rule.path("higher_is_better").asBoolean() ? "highest " : "lowest ").append(rule.path("metric").asText("–"))
+                .append("; every metric is reported at that evaluation.</p>");
+        List<String> keys = new ArrayList<>();
+        summary.path("methods").fields().forEachRemaining(e -> e.getValue().fieldNames().forEachRemaining(k -> {
+            if (e.getValue().path(k).has("final") && !keys.contains(k)) {
+                keys.add(k);
+            }
+        }));
+        for (String prefix : LensSummary.PREFIXES) {
+            List<Metric> cols = new ArrayList<>();
+            for (Metric m : EVAL) {
+                if (keys.contains(prefix + m.key()) && (prefix.isEmpty() || !keys.contains(m.key()))) {
+                    cols.add(m);
+                }
+            }
+            if (cols.isEmpty()) {
+                continue;
+            }
+            h.append("<h2>").append(prefix.isEmpty() ? "Evaluation" : prefix.replace('_', ' ').strip())
+                    .append(": final / best checkpoint (mean ± std over seeds)</h2><table><tr><th>method</th><th>seeds</th>");
+            cols.forEach(m -> h.append("<th>").append(m.key()).append(m.ranked() ? m.lowerIsBetter() ? " ↓" : " ↑" : "").append("</th>"));
+            h.append("</tr>");
+            summary.path("methods").fields().forEachRemaining(e -> {
+                h.append("<tr><td>").append(e.getKey()).append("</td><td>").append(e.getValue().path("seeds").asInt()).append("</td>");
+                for (Metric m : cols) {
+                    JsonNode k = e.getValue().path(prefix + m.key());
+                    h.append(k.isMissingNode() ? "<td>–</td>" : String.format("<td>%.3f ± %.3f / %.3f ± %.3f</td>",
+                            k.path("final").path("mean").asDouble(), k.path("final").path("std").asDouble(),
+                            k.path("best").path("mean").asDouble(), k.path("best").path("std").asDouble()));
+                }
+                h.append("</tr>");
+            });
+            h.append("</table>");
+        }
     }
 }

@@ -55,6 +55,7 @@ public final class Trainer {
     private final Path outDir;
     private final Loop loop;
     private Predicate<ObjectNode> afterEval = row -> true;
+    private Predicate<ObjectNode> afterRow = row -> true;
     private Set<Long> extraEvals = Set.of();
     private RunSettings settings;
 
@@ -66,6 +67,16 @@ public final class Trainer {
     /** Called with every metrics row that holds validation metrics; returning false stops the run early. */
     public Trainer onEvaluation(Predicate<ObjectNode> listener) {
         this.afterEval = listener;
+        return this;
+    }
+
+    /**
+     * Called with every metrics row written after a step (training values, and validation metrics where there are
+     * any); returning false stops the run early, as {@link #onEvaluation} does. For monitors of the training signal
+     * itself, which cannot wait for the next evaluation.
+     */
+    public Trainer onRow(Predicate<ObjectNode> listener) {
+        this.afterRow = listener;
         return this;
     }
 
@@ -156,7 +167,11 @@ public final class Trainer {
                         last = row;
                         bar.extra(step.progress(row));
                         window = new MetricsWindow();
+                        boolean go = afterRow.test(row);
                         if (eval && !end && !afterEval.test(row)) {
+                            go = false;
+                        }
+                        if (!go && !end) {
                             save(ckpt, step, done, window, bad);
                             bar.stepTo(done);
                             stopped = true;

@@ -95,5 +95,9 @@ class GadCommandTest {
                 "--teacher-responses", unrelated.toString(), "--out", tmp.resolve("o4").toString(), "--method", "ppo");
         assertThat(method.code()).isEqualTo(2);
         assertThat(method.err()).contains("ppo");
+        CliErrorsTest.Result onHacking = CliErrorsTest.run("gad", "--student", student.toString(), "--prompts", p.toString(),
+                "--teacher-responses", unrelated.toString(), "--out", tmp.resolve("o5").toString(), "--on-hacking", "pause");
+        assertThat(onHacking.code()).isEqualTo(2);
+        assertThat(onHacking.err()).contains("--on-hacking must be warn or stop");
     }
 }
