@@ -93,7 +93,7 @@ public final class RealBench {
         SplittableRandom rng = new SplittableRandom(c.seed());
         Map<String, long[]> shapes = Transformer.parameterShapes(mc);
         Safetensors.writeStreaming(weights, shapes, Safetensors.DType.BF16,
-                name -> Transformer.initialValues(mc, name, shapes.get(name), rng));
+                (name, offset, block) -> Transformer.fillInitialValues(mc, name, block, rng));
         return true;
     }
 

@@ -2,6 +2,8 @@ package org.distill4j.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -144,8 +146,14 @@ public final class Checkpoint {
         // tensor by tensor: a model at its real size is never held twice (in the engine and as bytes to write)
         Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
         model.parameters().forEach((name, a) -> shapes.put(name, a.getShape().getShape()));
-        Safetensors.writeStreaming(dir.resolve(WEIGHTS), shapes, storage,
-                name -> model.parameters().get(name).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        Safetensors.writeStreaming(dir.resolve(WEIGHTS), shapes, storage, (name, offset, block) -> {
+            try (NDManager scope = model.manager().newSubManager()) {
+                NDArray flat = model.parameters().get(name).reshape(-1); // a view; its block below is one too
+                flat.attach(scope);
+                NDArray part = flat.get(new NDIndex("{}:{}", offset, offset + block.length)).toType(DataType.FLOAT32, false);
+                System.arraycopy(part.toFloatArray(), 0, block, 0, block.length);
+            }
+        });
         for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
             byte[] bytes = Files.readAllBytes(e.getValue());
             AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));

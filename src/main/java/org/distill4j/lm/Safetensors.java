@@ -290,18 +290,38 @@ public final class Safetensors {
     }
 
     /**
-     * Writes float tensors one at a time, asking {@code values} for each in turn, so that a large model is
-     * never held in memory twice (the {@link Writer} keeps every tensor's bytes until it writes).
+     * Where {@link #writeStreaming} takes a tensor's values from: {@code block} filled with the values of tensor
+     * {@code name} from flat index {@code offset} on. Blocks of one tensor come in order, tensors in file order.
+     */
+    @FunctionalInterface
+    public interface TensorBlocks {
+        void fill(String name, long offset, float[] block);
+    }
+
+    /** Values per block: 4 MiB of floats, so that the writer's own buffers stay small beside the model. */
+    static final int BLOCK = 1 << 20;
+
+    /**
+     * Writes float tensors block by block, asking {@code values} for each block in turn, so that a large model is
+     * never held in memory twice (the {@link Writer} keeps every tensor's bytes until it writes), nor is its largest
+     * tensor copied whole onto the Java heap, which would stay committed to the process after the write.
      *
      * @param shapes tensor names → shapes, in file order
      */
-    public static void writeStreaming(Path file, Map<String, long[]> shapes, DType storage,
-                                      java.util.function.Function<String, float[]> values) {
+    public static void writeStreaming(Path file, Map<String, long[]> shapes, DType storage, TensorBlocks values) {
         encode(new float[0], storage); // refuses other dtypes before the file is started
         SafetensorsHeader.write(file, Map.of("format", "pt"), SafetensorsHeader.layout(shapes, name -> storage), out -> {
+            float[] full = new float[BLOCK];
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                ByteBuffer b = encode(values.apply(e.getKey()), storage);
-                out.write(b.array());
+                long n = 1;
+                for (long d : e.getValue()) {
+                    n *= d;
+                }
+                for (long offset = 0; offset < n; offset += BLOCK) {
+                    float[] block = n - offset >= BLOCK ? full : new float[(int) (n - offset)];
+                    values.fill(e.getKey(), offset, block);
+                    out.write(encode(block, storage).array());
+                }
             }
         });
     }

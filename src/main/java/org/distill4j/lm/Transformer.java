@@ -102,16 +102,25 @@ public final class Transformer implements AutoCloseable {
      * {@link #parameterShapes} order from one {@code rng} (for writing a random checkpoint tensor by tensor).
      */
     public static float[] initialValues(ModelConfig config, String name, long[] shape, SplittableRandom rng) {
-        int n = Math.toIntExact(new Shape(shape).size());
-        float[] data = new float[n];
+        float[] data = new float[Math.toIntExact(new Shape(shape).size())];
+        fillInitialValues(config, name, data, rng);
+        return data;
+    }
+
+    /**
+     * The next {@code block.length} initial values of tensor {@code name}: filling a tensor block by block from one
+     * stream gives the values {@link #initialValues} gives it whole.
+     */
+    public static void fillInitialValues(ModelConfig config, String name, float[] block, SplittableRandom rng) {
         if (WeightNames.isNormWeight(name)) {
-            java.util.Arrays.fill(data, config.family().norm() == Family.NormKind.RMS_UNIT_OFFSET ? 0f : 1f);
-        } else if (!name.endsWith(".bias")) {
-            for (int i = 0; i < n; i++) {
-                data[i] = (float) (0.02 * gaussian(rng));
+            java.util.Arrays.fill(block, config.family().norm() == Family.NormKind.RMS_UNIT_OFFSET ? 0f : 1f);
+        } else if (name.endsWith(".bias")) {
+            java.util.Arrays.fill(block, 0f);
+        } else {
+            for (int i = 0; i < block.length; i++) {
+                block[i] = (float) (0.02 * gaussian(rng));
             }
         }
-        return data;
     }
 
     private static double gaussian(SplittableRandom rng) {

@@ -38,6 +38,17 @@ class RealBenchTest {
             assertThat(r.tensors()).containsKey("model.layers.1.self_attn.k_norm.weight");
         }
         assertThat(Checkpoint.readConfig(c.checkpoint())).isEqualTo(c.modelConfig());
+        // written block by block from one stream: the values Transformer.random draws whole (up to BF16 rounding)
+        try (Safetensors.Reader r = Safetensors.open(c.checkpoint().resolve(Checkpoint.WEIGHTS))) {
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(c.seed());
+            for (var e : org.distill4j.lm.Transformer.parameterShapes(c.modelConfig()).entrySet()) {
+                float[] want = org.distill4j.lm.Transformer.initialValues(c.modelConfig(), e.getKey(), e.getValue(), rng);
+                float[] got = r.readFloats(e.getKey());
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(got[i]).as(e.getKey()).isCloseTo(want[i], org.assertj.core.data.Offset.offset(Math.abs(want[i]) / 128 + 1e-30f));
+                }
+            }
+        }
         List<RealBench.Measurement> ms = RealBench.run(c, true);
         assertThat(ms).extracting(RealBench.Measurement::phase).containsExactly("load", "generate", "train_step");
         assertThat(ms).allSatisfy(m -> {

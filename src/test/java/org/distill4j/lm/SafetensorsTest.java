@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.distill4j.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +81,36 @@ class SafetensorsTest {
             assertThat(java.util.Arrays.equals(r.readFloats("w"), v)).isTrue();
             assertThat(java.util.Arrays.equals(r.load("w", m).toFloatArray(), v)).isTrue();
             assertThat(r.readFloats("first")).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void streamingWriterAsksForEachTensorInBlocksAndWritesWhatTheWriterWould() {
+        // 2.5 M values: three blocks, the last partial, after a small tensor
+        int n = 2_500_003;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i * 0.25f - 7;
+        }
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("first", new long[] {3});
+        shapes.put("w", new long[] {n});
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        Path streamed = tmp.resolve("streamed.safetensors");
+        Safetensors.writeStreaming(streamed, shapes, Safetensors.DType.F32, (name, offset, block) -> {
+            asked.add(name + "@" + offset + "+" + block.length);
+            float[] src = name.equals("first") ? new float[] {1, 2, 3} : v;
+            System.arraycopy(src, (int) offset, block, 0, block.length);
+        });
+        int b = Safetensors.BLOCK;
+        assertThat(asked).containsExactly("first@0+3", "w@0+" + b, "w@" + b + "+" + b, "w@" + 2 * b + "+" + (n - 2 * b));
+        Path whole = tmp.resolve("whole.safetensors");
+        new Safetensors.Writer().add("first", new float[] {1, 2, 3}, new long[] {3}, Safetensors.DType.F32)
+                .add("w", v, new long[] {n}, Safetensors.DType.F32).write(whole);
+        try {
+            assertThat(Files.readAllBytes(streamed)).isEqualTo(Files.readAllBytes(whole));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
