@@ -9,7 +9,7 @@ import java.util.function.LongToDoubleFunction;
 import org.distill4j.eval.HackingDetector;
 import org.junit.jupiter.api.Test;
 
-class LabReportRiseTest {
+class LabSummaryTest {
     private static List<HackingDetector.Point> curve(LongToDoubleFunction f) {
         List<HackingDetector.Point> out = new ArrayList<>();
         for (long s = 0; s <= 200; s += 25) {
@@ -21,15 +21,15 @@ class LabReportRiseTest {
     @Test
     void lateIsTheMeanOfTheSecondHalf() {
         // steps 100..200 hold 5 points: 100, 125, 150, 175, 200
-        assertThat(LabReport.late(curve(s -> s))).isCloseTo(150, within(1e-12));
+        assertThat(LabSummary.late(curve(s -> s))).isCloseTo(150, within(1e-12));
     }
 
     @Test
     void aUTurnRisesAndAFallingCurveDoesNot() {
         List<HackingDetector.Point> u = curve(s -> Math.abs(s - 50) / 50.0 + 5);   // minimum 5 at step 50
-        assertThat(LabReport.rise(u)).isCloseTo(LabReport.late(u) - 5, within(1e-12)).isGreaterThan(1);
+        assertThat(LabSummary.rise(u)).isCloseTo(LabSummary.late(u) - 5, within(1e-12)).isGreaterThan(1);
         List<HackingDetector.Point> falling = curve(s -> 10 - s / 50.0);       // still falling at step 200
-        assertThat(LabReport.rise(falling)).isNegative();
-        assertThat(LabReport.late(falling) - 6).isPositive(); // what late − overall minimum would have called a rise
+        assertThat(LabSummary.rise(falling)).isNegative();
+        assertThat(LabSummary.late(falling) - 6).isPositive(); // what late − overall minimum would have called a rise
     }
 }
