@@ -48,7 +48,7 @@ class LabFilesTest {
         assertThatThrownBy(() -> LabFiles.readValidation(f)).isInstanceOf(UserError.class).hasMessageContaining(f + ":1");
 
         Path pairs = tmp.resolve("pairs.jsonl");
-        LabFiles.writePairs(pairs, List.of(new String[] {"describe : red fox .", "there is a red fox ."}));
+        LabFiles.writePairs(pairs, List.<String[]>of(new String[] {"describe : red fox .", "there is a red fox ."}));
         assertThat(Files.readString(pairs)).isEqualTo("{\"prompt\":\"describe : red fox .\",\"response\":\"there is a red fox .\"}\n");
         assertThat(LabFiles.readPairs(pairs).get(0)[1]).isEqualTo("there is a red fox .");
     }
