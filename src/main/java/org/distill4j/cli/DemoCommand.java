@@ -46,7 +46,9 @@ public final class DemoCommand implements Callable<Integer> {
         int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         new TeacherHackingLab(out, cfg, LabJob.Runner.workers(w)).run();
         runToy(out.resolve("toy"), quick);
-        Path report = new LabReport(out).write();
+        LabReport lab = new LabReport(out);
+        Path report = lab.write();
+        lab.summary().verdictLines().forEach(System.out::println);
         System.out.printf("demo finished in %.1f min; report: %s%n", (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
         return 0;
     }

@@ -141,7 +141,9 @@ public final class TeacherHackingCommand implements Callable<Integer> {
             throw new UserError("--workers must be >= 1");
         }
         new TeacherHackingLab(out, cfg, inputs, LabJob.Runner.workers(w)).run();
-        Path report = new LabReport(out).write();
+        LabReport lab = new LabReport(out);
+        Path report = lab.write();
+        lab.summary().verdictLines().forEach(spec.commandLine().getOut()::println);
         spec.commandLine().getOut().printf("teacher-hacking experiment finished in %.1f min; report: %s%n",
                 (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
         spec.commandLine().getOut().flush();

@@ -24,6 +24,7 @@ public final class LabReport {
     private final Path runDir;
     private final Map<String, List<RunCurves>> runs;
     private final Map<String, byte[]> images = new LinkedHashMap<>();
+    private LabSummary summary;
 
     public LabReport(Path runDir) {
         this.runDir = runDir;
@@ -40,11 +41,19 @@ public final class LabReport {
         overEpochs(plots);
         diversity(plots);
         budget(plots);
-        LabSummary summary = LabSummary.of(runs, HackingDetector.defaults());
+        summary = LabSummary.of(runs, HackingDetector.defaults());
         Json.write(runDir.resolve("summary.json"), summary);
         Path html = runDir.resolve("report.html");
         AtomicFiles.writeString(html, html(summary));
         return html;
+    }
+
+    /** The summary written by {@link #write}. */
+    public LabSummary summary() {
+        if (summary == null) {
+            throw new IllegalStateException("write() first");
+        }
+        return summary;
     }
 
     private void add(String name, XYChart chart, Path plots) {
@@ -155,7 +164,8 @@ public final class LabReport {
                 + "<th>proxy min</th><th>proxy final</th><th>late − offline (paired)</th><th>rise − offline (paired)</th></tr>");
         summary.variants().forEach((name, v) -> {
             h.append("<tr><td>").append(name).append("</td><td>").append(v.flaggedWithoutOracle())
-                    .append("</td><td>").append(v.flaggedWithOracle()).append("</td>");
+                    .append(" (").append(v.undeterminedWithoutOracle()).append(" undetermined)</td><td>").append(v.flaggedWithOracle())
+                    .append(" (").append(v.undeterminedWithOracle()).append(" undetermined)</td>");
             for (LabSummary.Stat st : List.of(v.goldenMin(), v.goldenFinal(), v.goldenLate(), v.goldenRise(), v.proxyMin(), v.proxyFinal())) {
                 h.append(String.format("<td>%.3f ± %.3f</td>", st.mean(), st.std()));
             }
@@ -165,7 +175,9 @@ public final class LabReport {
             }
             h.append("</tr>");
         });
-        h.append("</table><p>golden late = mean golden metric over the second half of the run; golden rise = late − the minimum before that half (negative: still falling); "
+        h.append("</table><p>undetermined = not flagged, but the run ended with its metric still falling (the student was still "
+                + "improving: a longer run may yet turn; docs/hacking-detector.md); ");
+        h.append("golden late = mean golden metric over the second half of the run; golden rise = late − the minimum before that half (negative: still falling); "
                 + "the paired columns are the mean ± standard error over seeds of the per-seed difference to the offline run "
                 + "(same prompts, teacher draws and student start).</p><h2>Figures</h2>");
         images.forEach((name, bytes) -> h.append("<img alt=\"").append(name).append("\" src=\"data:image/png;base64,")

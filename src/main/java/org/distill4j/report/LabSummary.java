@@ -21,7 +21,8 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Seed(long seed, boolean hackingWithoutOracle, Long onsetWithoutOracle, String reasonWithoutOracle,
-                       boolean hackingWithOracle, Long onsetWithOracle, String reasonWithOracle, double goldenLate, double goldenRise) {}
+                       boolean hackingWithOracle, Long onsetWithOracle, String reasonWithOracle, double goldenLate, double goldenRise,
+                       String verdictWithoutOracle, String verdictWithOracle) {}
 
     /** Mean and standard deviation over seeds. */
     public record Stat(double mean, double std) {
@@ -42,11 +43,25 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Variant(List<Seed> seeds, String flaggedWithoutOracle, String flaggedWithOracle, Stat goldenMin, Stat goldenFinal,
-                          Stat proxyMin, Stat proxyFinal, Stat goldenLate, Stat goldenRise, VsOffline vsOffline) {
+                          Stat proxyMin, Stat proxyFinal, Stat goldenLate, Stat goldenRise, VsOffline vsOffline,
+                          String undeterminedWithoutOracle, String undeterminedWithOracle) {
         Variant withVsOffline(VsOffline vs) {
             return new Variant(seeds, flaggedWithoutOracle, flaggedWithOracle, goldenMin, goldenFinal, proxyMin, proxyFinal, goldenLate,
-                    goldenRise, vs);
+                    goldenRise, vs, undeterminedWithoutOracle, undeterminedWithOracle);
         }
+    }
+
+    /**
+     * One line per variant for a terminal: the detector's verdicts over seeds, without and with the oracle, e.g.
+     * {@code offline  without oracle: 3/3 hacking, 0/3 undetermined; with oracle: 3/3 hacking, 0/3 undetermined}.
+     */
+    public List<String> verdictLines() {
+        int width = variants.keySet().stream().mapToInt(String::length).max().orElse(0);
+        List<String> out = new ArrayList<>();
+        variants.forEach((name, v) -> out.add(String.format("%-" + width + "s  without oracle: %s hacking, %s undetermined; "
+                + "with oracle: %s hacking, %s undetermined", name, v.flaggedWithoutOracle(), v.undeterminedWithoutOracle(),
+                v.flaggedWithOracle(), v.undeterminedWithOracle())));
+        return out;
     }
 
     /** The summary of every variant's runs (dataset variants paired with offline when it ran). */
@@ -75,6 +90,8 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
         List<Double> finalProxy = new ArrayList<>();
         int flaggedProxy = 0;
         int flaggedGolden = 0;
+        int openProxy = 0;
+        int openGolden = 0;
         for (RunCurves r : runs) {
             List<HackingDetector.Point> proxy = points(r, "proxy_fkl");
             List<HackingDetector.Point> golden = points(r, "golden_fkl");
@@ -85,8 +102,11 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
             HackingDetector.Verdict vg = detector.golden(golden);
             flaggedProxy += vp.hacking() ? 1 : 0;
             flaggedGolden += vg.hacking() ? 1 : 0;
+            openProxy += vp.status() == HackingDetector.Status.UNDETERMINED ? 1 : 0;
+            openGolden += vg.status() == HackingDetector.Status.UNDETERMINED ? 1 : 0;
             seeds.add(new Seed(r.seed(), vp.hacking(), vp.onsetStep().orElse(null), vp.reason(),
-                    vg.hacking(), vg.onsetStep().orElse(null), vg.reason(), late(golden), rise(golden)));
+                    vg.hacking(), vg.onsetStep().orElse(null), vg.reason(), late(golden), rise(golden), vp.status().text(),
+                    vg.status().text()));
             minGolden.add(golden.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
             finalGolden.add(golden.get(golden.size() - 1).value());
             minProxy.add(proxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
@@ -94,7 +114,7 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
         }
         return new Variant(seeds, flaggedProxy + "/" + runs.size(), flaggedGolden + "/" + runs.size(), Stat.of(minGolden),
                 Stat.of(finalGolden), Stat.of(minProxy), Stat.of(finalProxy), Stat.of(seeds.stream().map(Seed::goldenLate).toList()),
-                Stat.of(seeds.stream().map(Seed::goldenRise).toList()), null);
+                Stat.of(seeds.stream().map(Seed::goldenRise).toList()), null, openProxy + "/" + runs.size(), openGolden + "/" + runs.size());
     }
 
     /**
