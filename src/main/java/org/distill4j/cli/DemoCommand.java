@@ -34,10 +34,23 @@ public final class DemoCommand implements Callable<Integer> {
             + "(default: the number of cores).")
     Integer workers;
 
+    @Option(names = "--task", defaultValue = "embedded", description = "What the oracle is trained on and the prompts come "
+            + "from: embedded (the grammar, docs/embedded-task.md) or shakespeare (the shipped corpus, natural language). "
+            + "Default: ${DEFAULT-VALUE}.")
+    String task;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
         LabConfig cfg = quick ? LabConfig.quick() : LabConfig.standard();
+        switch (task) {
+            case "embedded" -> { }
+            case "shakespeare" -> cfg = cfg.onShakespeare();
+            default -> throw new UserError("--task must be embedded or shakespeare, not '" + task + "'");
+        }
+        if (workers != null && workers < 1) {
+            throw new UserError("--workers must be >= 1");
+        }
         if (seeds != null) {
             cfg = cfg.withSeeds(seedList(seeds));
         }

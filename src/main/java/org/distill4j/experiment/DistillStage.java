@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +45,9 @@ final class DistillStage {
     record VariantRun(String variant, String source, int prompts, int generations, long seed, int validationSamples,
                       double seconds, double evaluationSeconds, long evaluations, double cpuSeconds) {}
 
+    /** Prefix of the metrics on training prompts in metrics.jsonl (train_proxy_fkl, train_golden_fkl, …). */
+    static final String TRAIN_PREFIX = "train_";
+
     private final LabRun run;
     private final EvaluationStage evaluation;
 
@@ -54,6 +58,16 @@ final class DistillStage {
 
     private Path drawsFile(long seed) {
         return run.data("teacher-draws-seed-" + seed + ".jsonl");
+    }
+
+    /** The oracle's and the teacher's fixed samples on the seed's first distillation prompts: the metrics on training prompts. */
+    private Path trainSamplesFile(long seed) {
+        return run.data("train-samples-seed-" + seed + ".jsonl");
+    }
+
+    /** How many of the seed's distillation prompts the training-prompt metrics use: as many as held-out ones, at most P. */
+    private int trainPrompts() {
+        return Math.min(run.cfg.valPrompts(), run.cfg.distillPrompts());
     }
 
     private int maxGenerations() {
@@ -69,6 +83,16 @@ final class DistillStage {
         LabConfig cfg = run.cfg;
         int gMax = maxGenerations();
         Path file = drawsFile(seed);
+        if (!Files.exists(trainSamplesFile(seed))) {
+            try (NDManager m = NDManager.newBaseManager();
+                 Transformer oracle = Checkpoint.loadTransformer(run.modelDir(LabRun.ORACLE), m);
+                 Transformer teacher = Checkpoint.loadTransformer(run.modelDir(LabRun.TEACHER), m);
+                 Tokenizer tok = Tokenizer.load(run.tokenizerFile())) {
+                List<long[]> prompts = run.distillPrompts(tok, seed);
+                LabFiles.writeValidation(trainSamplesFile(seed), ProxyGoldenEvaluator.Samples.draw(oracle, teacher,
+                        prompts.subList(0, Math.min(trainPrompts(), prompts.size())), run.params(1, LabSeeds.trainSamples(seed)), 1));
+            }
+        }
         if (Files.exists(file) && LabFiles.readDraws(file, cfg.distillPrompts(), gMax, cfg.generationTemperature()) != null) {
             return;
         }
@@ -109,7 +133,8 @@ final class DistillStage {
              Transformer teacher = Checkpoint.loadTransformer(run.modelDir(LabRun.TEACHER), m);
              Transformer student = Checkpoint.loadTransformer(run.modelDir(LabRun.STUDENT_INIT), m);
              Tokenizer tok = Tokenizer.load(run.tokenizerFile());
-             ProxyGoldenEvaluator evaluator = evaluation.evaluator(oracle, teacher)) {
+             ProxyGoldenEvaluator evaluator = evaluation.evaluator(oracle, teacher);
+             ProxyGoldenEvaluator onTraining = trainingEvaluator(oracle, teacher, v, seed)) {
             List<long[]> prompts = run.distillPrompts(tok, seed);
             int batch = cfg.distillBatch();
             SamplingParams sampling = run.params(1, LabSeeds.onlineSampling(seed));
@@ -125,12 +150,9 @@ final class DistillStage {
             Map<String, Double> step0 = Files.isDirectory(Trainer.checkpointDir(out)) ? null : evaluation.step0();
             DistillationLoss loss = new DistillationLoss(Divergence.parse(cfg.loss(), 0.5, 0.1), cfg.temperature());
             KdObjective objective = new KdObjective(student, teacher, source, loss, 0, 1, run.eosIds(), () -> {
-                if (step0 != null && evalNanos[1] == 0) {
-                    evalNanos[1]++;
-                    return step0;
-                }
                 long e0 = System.nanoTime();
-                Map<String, Double> r = evaluator.evaluate(student);
+                Map<String, Double> r = new LinkedHashMap<>(step0 != null && evalNanos[1] == 0 ? step0 : evaluator.evaluate(student));
+                r.putAll(onTraining.evaluateForward(student, TRAIN_PREFIX));
                 evalNanos[0] += System.nanoTime() - e0;
                 evalNanos[1]++;
                 return r;
@@ -154,6 +176,20 @@ final class DistillStage {
             Json.write(out.resolve("variant.json"), new VariantRun(v.name(), v.source().id(), v.prompts(), v.generations(), seed,
                     evaluator.samples(), tenths(total), tenths(eval), evalNanos[1], tenths(cpu)));
         }
+    }
+
+    /**
+     * The forward metrics on the variant's training prompts: the first of the seed's prompts that the variant trains on
+     * (all of the offline set's first {@link #trainPrompts}, fewer for the low-diversity set), on the oracle's and the
+     * teacher's fixed samples drawn for them. The held-out proxy measures how the student generalises the teacher; this
+     * one how closely it fits what it was shown.
+     */
+    private ProxyGoldenEvaluator trainingEvaluator(Transformer oracle, Transformer teacher, LabVariant v, long seed) {
+        ProxyGoldenEvaluator.Samples all = LabFiles.readValidation(trainSamplesFile(seed));
+        int n = Math.min(all.prompts().size(), v.prompts());
+        ProxyGoldenEvaluator.Samples used = new ProxyGoldenEvaluator.Samples(all.prompts().subList(0, n), all.oracle().subList(0, n),
+                all.teacher().subList(0, n));
+        return new ProxyGoldenEvaluator(oracle, teacher, used, run.params(1, LabSeeds.EVALUATION), 64, ProxyGoldenEvaluator.DEFAULT_CACHE_FLOATS);
     }
 
     private static double tenths(double seconds) {

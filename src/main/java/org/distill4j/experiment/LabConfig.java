@@ -26,13 +26,15 @@ import org.distill4j.util.Yaml;
  * @param maxNewTokens     generation cap (responses are ≤ 64 tokens)
  * @param generationTemperature sampling temperature of the teacher's generations in stage 2 (the offline
  *                         datasets and the online-teacher batches); the loss's temperature is {@code temperature}
+ * @param task             what the oracle is trained on and the prompts come from: {@code embedded} (the grammar,
+ *                         docs/embedded-task.md) or {@code shakespeare} (the shipped corpus; LabCorpus)
  */
 public record LabConfig(List<Long> seeds, long taskSeed,
                         ModelSize oracle, ModelSize teacher, ModelSize student,
                         int oracleExamples, int oracleSteps, int oraclePrompts, int sftSteps, int sftBatch, double sftLr,
                         int distillPrompts, int generations, double diversityFactor, List<Integer> budgets,
                         int distillSteps, int distillBatch, double distillLr, String loss, double temperature,
-                        int evalEvery, int valPrompts, int maxNewTokens, double generationTemperature) {
+                        int evalEvery, int valPrompts, int maxNewTokens, double generationTemperature, String task) {
 
     /** A Llama-style model size. */
     public record ModelSize(int hidden, int layers, int heads, int kvHeads, int intermediate) {}
@@ -42,6 +44,9 @@ public record LabConfig(List<Long> seeds, long taskSeed,
         budgets = List.copyOf(budgets);
         if (generationTemperature == 0) {
             generationTemperature = 1.0; // a config.yaml written before the field existed
+        }
+        if (task == null) {
+            task = LabTask.EMBEDDED; // likewise
         }
     }
 
@@ -70,6 +75,15 @@ public record LabConfig(List<Long> seeds, long taskSeed,
                 .oracleExamples(2000).oracleSteps(180).oraclePrompts(800).sftSteps(160)
                 .distillPrompts(40).budgets(List.of(1, 2, 4)).distillSteps(100).evalEvery(20).valPrompts(24)
                 .build();
+    }
+
+    /**
+     * These sizes on the Shakespeare corpus (LabCorpus): five times the stage-0 examples, since windows of real text
+     * carry more to learn than grammar samples (30,000 windows of the standard config are about 1.3 epochs of the
+     * oracle's 1,200 steps; 6,000 would be six, and an oracle that memorised its windows).
+     */
+    public LabConfig onShakespeare() {
+        return toBuilder().task(LabTask.SHAKESPEARE).oracleExamples(oracleExamples * 5).build();
     }
 
     public LabConfig withSeeds(List<Long> newSeeds) {
@@ -112,6 +126,7 @@ public record LabConfig(List<Long> seeds, long taskSeed,
         private int valPrompts = 48;
         private int maxNewTokens = 64;
         private double generationTemperature = 1.0;
+        private String task = LabTask.EMBEDDED;
 
         private Builder() {}
 
@@ -140,6 +155,7 @@ public record LabConfig(List<Long> seeds, long taskSeed,
             valPrompts = c.valPrompts;
             maxNewTokens = c.maxNewTokens;
             generationTemperature = c.generationTemperature;
+            task = c.task;
         }
 
         public Builder seeds(List<Long> v) {
@@ -263,10 +279,15 @@ public record LabConfig(List<Long> seeds, long taskSeed,
             return this;
         }
 
+        public Builder task(String v) {
+            task = v;
+            return this;
+        }
+
         public LabConfig build() {
             return new LabConfig(seeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps,
                     sftBatch, sftLr, distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
-                    loss, temperature, evalEvery, valPrompts, maxNewTokens, generationTemperature);
+                    loss, temperature, evalEvery, valPrompts, maxNewTokens, generationTemperature, task);
         }
     }
 }

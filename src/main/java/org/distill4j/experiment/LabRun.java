@@ -28,13 +28,14 @@ final class LabRun {
     final Path dir;
     final LabConfig cfg;
     final LabInputs inputs;
-    final EmbeddedTask task = new EmbeddedTask();
+    final LabTask task;
     private Set<Integer> eos;
 
     LabRun(Path dir, LabConfig cfg, LabInputs inputs) {
         this.dir = dir;
         this.cfg = cfg;
         this.inputs = inputs;
+        this.task = LabTask.of(cfg.task());
     }
 
     Path tokenizerFile() {
@@ -73,7 +74,7 @@ final class LabRun {
         return dir.resolve(role);
     }
 
-    /** The embedded task's model of a size (its word-level vocabulary and special ids). */
+    /** The task's model of a size (its word-level vocabulary and special ids). */
     ModelConfig modelConfig(LabConfig.ModelSize s) {
         int vocab = task.vocabulary().size() + 4;
         return ModelConfig.llama(vocab, s.hidden(), s.intermediate(), s.layers(), s.heads(), s.kvHeads(), 128, true,
@@ -117,7 +118,7 @@ final class LabRun {
         List<String> prompts = new ArrayList<>();
         if (inputs == null) {
             for (int i = 0; i < cfg.oraclePrompts(); i++) {
-                prompts.add(task.render(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.ORACLE, cfg.oracleExamples() + i)));
+                prompts.add(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.ORACLE, cfg.oracleExamples() + i));
             }
         } else {
             List<String> all = LabInputsSetup.readPrompts(data(LabInputsSetup.SFT_PROMPTS));
@@ -131,7 +132,7 @@ final class LabRun {
         List<long[]> prompts = new ArrayList<>();
         if (inputs == null) {
             for (int i = 0; i < cfg.distillPrompts(); i++) {
-                prompts.add(tok.encode(task.render(task.prompt(cfg.taskSeed() + seed, EmbeddedTask.Split.DISTILL, i)), true));
+                prompts.add(tok.encode(task.prompt(cfg.taskSeed() + seed, EmbeddedTask.Split.DISTILL, i), true));
             }
         } else {
             List<String> all = LabInputsSetup.readPrompts(data(LabInputsSetup.PROMPTS));
@@ -148,7 +149,7 @@ final class LabRun {
         List<long[]> val = new ArrayList<>();
         if (inputs == null) {
             for (int i = 0; i < cfg.valPrompts(); i++) {
-                val.add(tok.encode(task.render(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, i)), true));
+                val.add(tok.encode(task.prompt(cfg.taskSeed(), EmbeddedTask.Split.VALIDATION, i), true));
             }
         } else {
             List<String> all = LabInputsSetup.readPrompts(data(LabInputsSetup.VAL_PROMPTS));

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The oracle's part of the lab: stage 0 trains it on the embedded task's grammar (data/grammar.jsonl → oracle/),
+ * The oracle's part of the lab: stage 0 trains it on the task (the embedded grammar's samples, or a corpus) (data/grammar.jsonl → oracle/),
  * stage 1 has it answer prompts (data/oracle.jsonl, the oracle dataset the teacher and the student's initial
  * checkpoint are trained on). Each step is skipped when its output exists.
  */
@@ -30,7 +30,7 @@ final class OracleStage {
         this.run = run;
     }
 
-    /** Stage 0: the oracle trained from scratch on grammar samples (the embedded task only). */
+    /** Stage 0: the oracle trained from scratch on the task's examples (not with the user's inputs: their oracle is given). */
     void train() {
         Path out = run.dir.resolve(LabRun.ORACLE);
         if (LabRun.done(out)) {
@@ -38,12 +38,11 @@ final class OracleStage {
         }
         LabConfig cfg = run.cfg;
         long t0 = System.nanoTime();
-        LOG.info("stage 0: training the oracle on " + cfg.oracleExamples() + " grammar samples");
+        LOG.info("stage 0: training the oracle on " + cfg.oracleExamples() + " examples of the " + cfg.task() + " task");
         SplittableRandom rng = new SplittableRandom(cfg.taskSeed() ^ 0x0AC1EL);
         List<String[]> pairs = new ArrayList<>();
         for (int i = 0; i < cfg.oracleExamples(); i++) {
-            var items = run.task.prompt(cfg.taskSeed(), EmbeddedTask.Split.ORACLE, i);
-            pairs.add(new String[] {run.task.render(items), run.task.sample(items, rng)});
+            pairs.add(run.task.oracleExample(cfg.taskSeed(), i, rng));
         }
         LabFiles.writePairs(run.data("grammar.jsonl"), pairs);
         try (NDManager m = NDManager.newBaseManager();

@@ -79,8 +79,12 @@ public final class LabReport {
 
     private void overEpochs(Path plots) {
         String[][] metrics = {{"train_loss", "train loss (forward KL per token)"}, {"proxy_fkl", "proxy metric"},
-            {"golden_fkl", "golden metric"}};
+            {"golden_fkl", "golden metric"}, {"train_proxy_fkl", "proxy metric on training prompts"},
+            {"train_golden_fkl", "golden metric on training prompts"}};
         for (String[] m : metrics) {
+            if (runs.values().stream().flatMap(List::stream).allMatch(r -> r.series(m[0]).isEmpty())) {
+                continue; // runs made before the lab measured on training prompts
+            }
             XYChart c = Charts.chart(m[1] + " by data source (Fig. 5)", "epoch", m[1]);
             int i = 0;
             for (String s : SOURCES) {
@@ -154,20 +158,23 @@ public final class LabReport {
                 img{max-width:540px;margin:4px;border:1px solid #eee}table{border-collapse:collapse;font-size:13px}
                 td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}
                 td:first-child{text-align:left}</style></head><body>
-                <h1>Teacher hacking on the embedded task</h1>
+                <h1>Teacher hacking</h1>
                 <p>Proxy metric = E<sub>y~teacher</sub> Σ<sub>t</sub> KL(teacher‖student), golden metric =
                 E<sub>y~oracle</sub> Σ<sub>t</sub> KL(oracle‖student), on held-out prompts; bands are ± one standard
                 deviation over seeds. Built from the metrics files by <code>./distill report</code>.</p>
                 """);
         h.append("<h2>Detector verdicts and metrics</h2><table><tr><th>variant</th><th>flagged without oracle</th>"
                 + "<th>flagged with oracle</th><th>golden min</th><th>golden final</th><th>golden late</th><th>golden rise</th>"
-                + "<th>proxy min</th><th>proxy final</th><th>late − offline (paired)</th><th>rise − offline (paired)</th></tr>");
+                + "<th>proxy min</th><th>proxy final</th><th>proxy on training prompts: min</th><th>final</th><th>late − offline (paired)</th><th>rise − offline (paired)</th></tr>");
         summary.variants().forEach((name, v) -> {
             h.append("<tr><td>").append(name).append("</td><td>").append(v.flaggedWithoutOracle())
                     .append(" (").append(v.undeterminedWithoutOracle()).append(" undetermined)</td><td>").append(v.flaggedWithOracle())
                     .append(" (").append(v.undeterminedWithOracle()).append(" undetermined)</td>");
             for (LabSummary.Stat st : List.of(v.goldenMin(), v.goldenFinal(), v.goldenLate(), v.goldenRise(), v.proxyMin(), v.proxyFinal())) {
                 h.append(String.format("<td>%.3f ± %.3f</td>", st.mean(), st.std()));
+            }
+            for (LabSummary.Stat st : java.util.Arrays.asList(v.trainProxyMin(), v.trainProxyFinal())) {
+                h.append(st == null ? "<td></td>" : String.format("<td>%.3f ± %.3f</td>", st.mean(), st.std()));
             }
             for (int k = 0; k < 2; k++) {
                 LabSummary.Diff d = v.vsOffline() == null ? null : k == 0 ? v.vsOffline().goldenLateDiff() : v.vsOffline().goldenRiseDiff();

@@ -44,10 +44,10 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Variant(List<Seed> seeds, String flaggedWithoutOracle, String flaggedWithOracle, Stat goldenMin, Stat goldenFinal,
                           Stat proxyMin, Stat proxyFinal, Stat goldenLate, Stat goldenRise, VsOffline vsOffline,
-                          String undeterminedWithoutOracle, String undeterminedWithOracle) {
+                          String undeterminedWithoutOracle, String undeterminedWithOracle, Stat trainProxyMin, Stat trainProxyFinal) {
         Variant withVsOffline(VsOffline vs) {
             return new Variant(seeds, flaggedWithoutOracle, flaggedWithOracle, goldenMin, goldenFinal, proxyMin, proxyFinal, goldenLate,
-                    goldenRise, vs, undeterminedWithoutOracle, undeterminedWithOracle);
+                    goldenRise, vs, undeterminedWithoutOracle, undeterminedWithOracle, trainProxyMin, trainProxyFinal);
         }
     }
 
@@ -88,6 +88,8 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
         List<Double> finalGolden = new ArrayList<>();
         List<Double> minProxy = new ArrayList<>();
         List<Double> finalProxy = new ArrayList<>();
+        List<Double> minTrainProxy = new ArrayList<>();
+        List<Double> finalTrainProxy = new ArrayList<>();
         int flaggedProxy = 0;
         int flaggedGolden = 0;
         int openProxy = 0;
@@ -111,10 +113,16 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
             finalGolden.add(golden.get(golden.size() - 1).value());
             minProxy.add(proxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
             finalProxy.add(proxy.get(proxy.size() - 1).value());
+            List<HackingDetector.Point> trainProxy = points(r, "train_proxy_fkl");
+            if (!trainProxy.isEmpty()) {
+                minTrainProxy.add(trainProxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
+                finalTrainProxy.add(trainProxy.get(trainProxy.size() - 1).value());
+            }
         }
         return new Variant(seeds, flaggedProxy + "/" + runs.size(), flaggedGolden + "/" + runs.size(), Stat.of(minGolden),
                 Stat.of(finalGolden), Stat.of(minProxy), Stat.of(finalProxy), Stat.of(seeds.stream().map(Seed::goldenLate).toList()),
-                Stat.of(seeds.stream().map(Seed::goldenRise).toList()), null, openProxy + "/" + runs.size(), openGolden + "/" + runs.size());
+                Stat.of(seeds.stream().map(Seed::goldenRise).toList()), null, openProxy + "/" + runs.size(), openGolden + "/" + runs.size(),
+                minTrainProxy.isEmpty() ? null : Stat.of(minTrainProxy), finalTrainProxy.isEmpty() ? null : Stat.of(finalTrainProxy));
     }
 
     /**
