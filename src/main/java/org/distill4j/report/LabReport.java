@@ -182,7 +182,7 @@ public final class LabReport {
             }
             h.append("</tr>");
         });
-        h.append("</table><p>undetermined = not flagged, but the run ended with its metric still falling (the student was still "
+        h.append("</table><p>").append(summary.agreement()).append(".</p><p>undetermined = not flagged, but the run ended with its metric still falling (the student was still "
                 + "improving: a longer run may yet turn; docs/hacking-detector.md); ");
         h.append("golden late = mean golden metric over the second half of the run; golden rise = late − the minimum before that half (negative: still falling); "
                 + "the paired columns are the mean ± standard error over seeds of the per-seed difference to the offline run "

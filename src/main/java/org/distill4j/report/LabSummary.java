@@ -61,7 +61,41 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
         variants.forEach((name, v) -> out.add(String.format("%-" + width + "s  without oracle: %s hacking, %s undetermined; "
                 + "with oracle: %s hacking, %s undetermined", name, v.flaggedWithoutOracle(), v.undeterminedWithoutOracle(),
                 v.flaggedWithOracle(), v.undeterminedWithOracle())));
+        out.add(agreement().toString());
         return out;
+    }
+
+    /**
+     * The oracle-free detector judged by the golden U-turn over every run of the lab: its detections among the runs
+     * whose golden metric turned up (flagged with the oracle), and its false alarms among those whose golden metric
+     * did not (no rise: still falling, or levelled off).
+     */
+    public record Agreement(int hackingRuns, int detected, int cleanRuns, int falseAlarms) {
+        @Override
+        public String toString() {
+            return String.format("detector without the oracle: %d of %d runs whose golden metric rose detected, "
+                    + "%d false alarms in %d runs whose golden metric did not rise", detected, hackingRuns, falseAlarms, cleanRuns);
+        }
+    }
+
+    /** The {@link Agreement} over every seed of every variant. */
+    public Agreement agreement() {
+        int hacking = 0;
+        int detected = 0;
+        int clean = 0;
+        int alarms = 0;
+        for (Variant v : variants.values()) {
+            for (Seed s : v.seeds()) {
+                if (s.hackingWithOracle()) {
+                    hacking++;
+                    detected += s.hackingWithoutOracle() ? 1 : 0;
+                } else {
+                    clean++;
+                    alarms += s.hackingWithoutOracle() ? 1 : 0;
+                }
+            }
+        }
+        return new Agreement(hacking, detected, clean, alarms);
     }
 
     /** The summary of every variant's runs (dataset variants paired with offline when it ran). */
