@@ -39,6 +39,13 @@ public final class DemoCommand implements Callable<Integer> {
             + "Default: ${DEFAULT-VALUE}.")
     String task;
 
+    @Option(names = "--max-steps", description = "Optimizer steps of every distillation run (default 200; 100 with --quick).")
+    Integer maxSteps;
+
+    @Option(names = "--eval-every", description = "Proxy/golden evaluation every k steps, plus k/4 and k/2 (default 25; 20 with "
+            + "--quick).")
+    Integer evalEvery;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
@@ -50,6 +57,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (workers != null && workers < 1) {
             throw new UserError("--workers must be >= 1");
+        }
+        if (maxSteps != null || evalEvery != null) {
+            if ((maxSteps != null && maxSteps < 1) || (evalEvery != null && evalEvery < 1)) {
+                throw new UserError("--max-steps and --eval-every must be >= 1");
+            }
+            cfg = cfg.toBuilder().distillSteps(maxSteps != null ? maxSteps : cfg.distillSteps())
+                    .evalEvery(evalEvery != null ? evalEvery : cfg.evalEvery()).build();
         }
         if (seeds != null) {
             cfg = cfg.withSeeds(seedList(seeds));
