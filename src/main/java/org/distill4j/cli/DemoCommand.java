@@ -49,12 +49,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
-        LabConfig cfg = quick ? LabConfig.quick() : LabConfig.standard();
-        switch (task) {
-            case "embedded" -> { }
-            case "shakespeare" -> cfg = cfg.onShakespeare();
+        LabConfig cfg = switch (task) {
+            case "embedded" -> quick ? LabConfig.quick() : LabConfig.standard();
+            case "shakespeare" -> quick ? LabConfig.shakespeareQuick() : LabConfig.shakespeare();
             default -> throw new UserError("--task must be embedded or shakespeare, not '" + task + "'");
-        }
+        };
         if (workers != null && workers < 1) {
             throw new UserError("--workers must be >= 1");
         }

@@ -73,5 +73,11 @@ class LabFilesTest {
         assertThat(changed.distillSteps()).isEqualTo(400);
         assertThat(changed.toBuilder().distillSteps(200).build()).isEqualTo(s);
         assertThat(LabConfig.quick().withSeeds(List.of(1L, 2L, 3L)).distillPrompts()).isEqualTo(40);
+        assertThat(LabConfig.standard().task()).isEqualTo(LabTask.EMBEDDED);
+        LabConfig nl = LabConfig.shakespeare();
+        assertThat(nl.task()).isEqualTo(LabTask.SHAKESPEARE);
+        assertThat(nl.seeds()).hasSize(3);
+        assertThat(nl.student()).isEqualTo(LabConfig.quick().student());
+        assertThat(LabConfig.shakespeareQuick().seeds()).containsExactly(1L);
     }
 }
