@@ -34,10 +34,36 @@ public final class DemoCommand implements Callable<Integer> {
             + "(default: the number of cores).")
     Integer workers;
 
+    @Option(names = "--task", defaultValue = "embedded", description = "What the oracle is trained on and the prompts come "
+            + "from: embedded (the grammar, docs/embedded-task.md) or shakespeare (the shipped corpus, natural language). "
+            + "Default: ${DEFAULT-VALUE}.")
+    String task;
+
+    @Option(names = "--max-steps", description = "Optimizer steps of every distillation run (default 200; 100 with --quick).")
+    Integer maxSteps;
+
+    @Option(names = "--eval-every", description = "Proxy/golden evaluation every k steps, plus k/4 and k/2 (default 25; 20 with "
+            + "--quick).")
+    Integer evalEvery;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
-        LabConfig cfg = quick ? LabConfig.quick() : LabConfig.standard();
+        LabConfig cfg = switch (task) {
+            case "embedded" -> quick ? LabConfig.quick() : LabConfig.standard();
+            case "shakespeare" -> quick ? LabConfig.shakespeareQuick() : LabConfig.shakespeare();
+            default -> throw new UserError("--task must be embedded or shakespeare, not '" + task + "'");
+        };
+        if (workers != null && workers < 1) {
+            throw new UserError("--workers must be >= 1");
+        }
+        if (maxSteps != null || evalEvery != null) {
+            if ((maxSteps != null && maxSteps < 1) || (evalEvery != null && evalEvery < 1)) {
+                throw new UserError("--max-steps and --eval-every must be >= 1");
+            }
+            cfg = cfg.toBuilder().distillSteps(maxSteps != null ? maxSteps : cfg.distillSteps())
+                    .evalEvery(evalEvery != null ? evalEvery : cfg.evalEvery()).build();
+        }
         if (seeds != null) {
             cfg = cfg.withSeeds(seedList(seeds));
         }
@@ -46,7 +72,9 @@ public final class DemoCommand implements Callable<Integer> {
         int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
         new TeacherHackingLab(out, cfg, LabJob.Runner.workers(w)).run();
         runToy(out.resolve("toy"), quick);
-        Path report = new LabReport(out).write();
+        LabReport lab = new LabReport(out);
+        Path report = lab.write();
+        lab.summary().verdictLines().forEach(System.out::println);
         System.out.printf("demo finished in %.1f min; report: %s%n", (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
         return 0;
     }

@@ -141,7 +141,9 @@ public final class TeacherHackingCommand implements Callable<Integer> {
             throw new UserError("--workers must be >= 1");
         }
         new TeacherHackingLab(out, cfg, inputs, LabJob.Runner.workers(w)).run();
-        Path report = new LabReport(out).write();
+        LabReport lab = new LabReport(out);
+        Path report = lab.write();
+        lab.summary().verdictLines().forEach(spec.commandLine().getOut()::println);
         spec.commandLine().getOut().printf("teacher-hacking experiment finished in %.1f min; report: %s%n",
                 (System.nanoTime() - t0) / 6e10, report.toAbsolutePath());
         spec.commandLine().getOut().flush();
@@ -178,10 +180,14 @@ public final class TeacherHackingCommand implements Callable<Integer> {
             throw new UserError("--lr, --sft-lr and --loss-temperature must be > 0");
         }
         Divergence.parse(loss, 0.5, 0.1); // an unknown loss fails here, before any work
-        LabConfig s = LabConfig.standard();
-        return new LabConfig(List.copyOf(seeds), s.taskSeed(), s.oracle(), s.teacher(), s.student(), 0, 0, Integer.MAX_VALUE,
-                sftSteps, sftBatch, sftLr, distillPrompts == null ? Integer.MAX_VALUE : distillPrompts, generations, diversityFactor,
-                List.copyOf(budgets), steps, batchSize, lr, loss, temperature, evalEvery, valSize, maxNewTokens);
+        // stages 0 and 1 of the embedded task do not run on the user's inputs: their sizes are 0; the prompt counts are
+        // capped by the user's files (LabInputsSetup.prepareInputs)
+        return LabConfig.builder().seeds(List.copyOf(seeds)).oracleExamples(0).oracleSteps(0).oraclePrompts(Integer.MAX_VALUE)
+                .sftSteps(sftSteps).sftBatch(sftBatch).sftLr(sftLr)
+                .distillPrompts(distillPrompts == null ? Integer.MAX_VALUE : distillPrompts).generations(generations)
+                .diversityFactor(diversityFactor).budgets(List.copyOf(budgets)).distillSteps(steps).distillBatch(batchSize)
+                .distillLr(lr).loss(loss).temperature(temperature).evalEvery(evalEvery).valPrompts(valSize).maxNewTokens(maxNewTokens)
+                .build();
     }
 
     /** A run directory is resumed only with the settings it was made with (more or other seeds are fine). */

@@ -21,11 +21,49 @@ public final class HackingDetector {
     /** One evaluation: training step, metric value (> 0) and its standard error. */
     public record Point(long step, double value, double stderr) {}
 
-    public record Verdict(boolean hacking, Optional<Long> onsetStep, String reason) {
-        static Verdict none(String reason) {
-            return new Verdict(false, Optional.empty(), reason);
+    /** What a curve says: hacking, not flagged, or undetermined because the run ended while the student still improved. */
+    public enum Status {
+        HACKING("hacking"), NOT_FLAGGED("not flagged"), UNDETERMINED("undetermined: the student is still improving");
+
+        private final String text;
+
+        Status(String text) {
+            this.text = text;
+        }
+
+        /** The words the CLI, the report and summary.json use. */
+        public String text() {
+            return text;
         }
     }
+
+    /** A verdict on one curve; the onset is the step where hacking began (empty unless {@link Status#HACKING}). */
+    public record Verdict(Status status, Optional<Long> onsetStep, String reason) {
+        public boolean hacking() {
+            return status == Status.HACKING;
+        }
+
+        static Verdict none(String reason) {
+            return new Verdict(Status.NOT_FLAGGED, Optional.empty(), reason);
+        }
+
+        static Verdict hacking(long onset, String reason) {
+            return new Verdict(Status.HACKING, Optional.of(onset), reason);
+        }
+    }
+
+    /**
+     * Standard errors by which the least-squares drop over the final window must exceed zero for a curve to count as
+     * still falling. Lower than the flag's k: "undetermined" is the cautious answer, and saying "not flagged" about a
+     * curve that is still going down is the mistake to avoid.
+     */
+    static final double STILL_FALLING_SE = 2.0;
+
+    /**
+     * Noise units by which the held-out proxy must have turned up from its minimum, on top of leaving its power law, for
+     * a flag without the oracle. A second condition, so lower than k; docs/hacking-detector.md ("False alarms").
+     */
+    static final double TURN_K = 2.0;
 
     /** Floor of the power-law fit's noise, in log units (2 %). */
     static final double MIN_LOG_NOISE = 0.02;
@@ -70,6 +108,7 @@ public final class HackingDetector {
         // because every evaluation reuses the same teacher samples (see golden())
         double noise = Math.max(Math.sqrt(ss / Math.max(1, window - 2)), MIN_LOG_NOISE);
         double threshold = k * noise * Math.sqrt(1 + 1.0 / sustain);
+        String deviated = null;
         for (int i = window; i + sustain <= pts.size(); i++) {
             double mean = 0;
             for (int j = i; j < i + sustain; j++) {
@@ -78,13 +117,60 @@ public final class HackingDetector {
             }
             if (mean > threshold) {
                 long onset = pts.get(i).step();
-                return new Verdict(true, Optional.of(onset), String.format(
-                        "proxy left its power law (slope %.3f fitted on the first %d evaluations): from step %d, %d evaluations "
-                                + "lie above it by %.3f in log units on average (> %.1f noise units of %.3f)",
-                        fit[1], window, onset, sustain, mean, k, noise));
+                String left = String.format("proxy left its power law (slope %.3f fitted on the first %d evaluations): from step %d, "
+                        + "%d evaluations lie above it by %.3f in log units on average (> %.1f noise units of %.3f)",
+                        fit[1], window, onset, sustain, mean, k, noise);
+                Optional<String> up = turnedUp(pts, window);
+                if (up.isPresent()) {
+                    return Verdict.hacking(onset, left + ", and " + up.get());
+                }
+                deviated = left;
+                break;
             }
         }
-        return Verdict.none(String.format("proxy follows its power law (slope %.3f fitted on the first %d evaluations)", fit[1], window));
+        if (deviated != null) {
+            // a student at the limit of what it can learn from its teacher levels off too: without a turn, not a flag
+            return Verdict.none(deviated + ", but it levelled off without turning up (the student may be at the limit of what it "
+                    + "can learn from the teacher)");
+        }
+        String followed = String.format("proxy follows its power law (slope %.3f fitted on the first %d evaluations)", fit[1], window);
+        List<Point> logs = pts.stream().map(p -> new Point(p.step(), Math.log(p.value()), 0)).toList();
+        return stillFalling(logs, MIN_LOG_NOISE, "the proxy", true).map(r -> new Verdict(Status.UNDETERMINED, Optional.empty(),
+                followed + "; " + r)).orElseGet(() -> Verdict.none(followed));
+    }
+
+    /**
+     * Whether the proxy has turned up: the mean log proxy of the last {@code sustain} evaluations lies above the lowest
+     * mean of {@code sustain} consecutive evaluations by more than {@link #TURN_K}·σ·√(2/sustain) (the noise of a
+     * difference of two such means), σ being the noise of the evaluations after the early window ({@link #curveNoise}
+     * of their logs, at least {@link #MIN_LOG_NOISE}). Means, not the single lowest point: the minimum of a noisy curve
+     * lies below its level by about two noise units. The reason, or empty.
+     */
+    Optional<String> turnedUp(List<Point> pts, int window) {
+        double[] logs = pts.stream().mapToDouble(p -> Math.log(p.value())).toArray();
+        if (logs.length - window < sustain + 2) {
+            return Optional.empty();
+        }
+        double lowest = Double.POSITIVE_INFINITY;
+        double mean = 0;
+        for (int i = 0; i + sustain <= logs.length; i++) {
+            mean = 0;
+            for (int j = i; j < i + sustain; j++) {
+                mean += logs[j] / sustain;
+            }
+            lowest = Math.min(lowest, mean);
+        }
+        List<Point> late = new java.util.ArrayList<>();
+        for (int i = window; i < logs.length; i++) {
+            late.add(new Point(pts.get(i).step(), logs[i], 0));
+        }
+        double sigma = Math.max(curveNoise(late), MIN_LOG_NOISE);
+        double rise = mean - lowest; // mean: the last window's
+        if (rise <= TURN_K * sigma * Math.sqrt(2.0 / sustain)) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("turned up: its last %d evaluations average %.3f in log units above its lowest %d "
+                + "(> %.0f noise units of %.3f)", sustain, rise, sustain, TURN_K, sigma));
     }
 
     /**
@@ -117,13 +203,51 @@ public final class HackingDetector {
                 mean += curve.get(j).value() / sustain;
             }
             if (mean - min.value() > threshold) {
-                return new Verdict(true, Optional.of(min.step()), String.format(
+                return Verdict.hacking(min.step(), String.format(
                         "golden metric rose from its minimum %.4g at step %d to a mean of %.4g over steps %d–%d "
                                 + "(> %.1f noise units of %.3g)", min.value(), min.step(), mean, curve.get(i).step(),
                         curve.get(i + sustain - 1).step(), k, sigma));
             }
         }
-        return Verdict.none(String.format("no sustained rise after the minimum %.4g at step %d", min.value(), min.step()));
+        String flat = String.format("no sustained rise after the minimum %.4g at step %d", min.value(), min.step());
+        return stillFalling(curve, 0.01 * min.value(), "the golden metric", false)
+                .map(r -> new Verdict(Status.UNDETERMINED, Optional.empty(), flat + "; " + r)).orElseGet(() -> Verdict.none(flat));
+    }
+
+    /**
+     * Whether a curve is still falling at its end: the least-squares line over the final window (the last
+     * {@code windowFraction} of the evaluations, at least {@code minWindow}) drops across it by more than
+     * {@link #STILL_FALLING_SE} standard errors, the noise σ of one evaluation being the curve's own
+     * ({@link #curveNoise}, at least {@code floor}). The standard error of the fitted drop is σ·√(Σ(t−t̄)²)⁻¹·(t_last − t_first).
+     * Returns the reason, or empty when the curve has levelled off (or is too short to tell).
+     */
+    Optional<String> stillFalling(List<Point> curve, double floor, String what, boolean logUnits) {
+        int window = Math.max(minWindow, (int) Math.ceil(windowFraction * curve.size()));
+        if (curve.size() < Math.max(window, 3)) {
+            return Optional.empty();
+        }
+        List<Point> end = curve.subList(curve.size() - window, curve.size());
+        double[] x = new double[window];
+        double[] y = new double[window];
+        for (int i = 0; i < window; i++) {
+            x[i] = end.get(i).step();
+            y[i] = end.get(i).value();
+        }
+        double[] fit = leastSquares(x, y);
+        double mx = java.util.Arrays.stream(x).average().orElse(0);
+        double sxx = java.util.Arrays.stream(x).map(v -> (v - mx) * (v - mx)).sum();
+        if (sxx == 0) {
+            return Optional.empty();
+        }
+        double span = x[window - 1] - x[0];
+        double drop = -fit[1] * span;
+        double sigma = Math.max(curveNoise(curve), floor);
+        double se = sigma * span / Math.sqrt(sxx);
+        if (drop <= STILL_FALLING_SE * se) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("%s still fell by %.3g%s over its last %d evaluations (steps %d–%d; > %.0f standard errors of %.3g)",
+                what, drop, logUnits ? " in log units" : "", window, end.get(0).step(), end.get(window - 1).step(), STILL_FALLING_SE, se));
     }
 
     /** Robust noise of a curve from its second differences. */

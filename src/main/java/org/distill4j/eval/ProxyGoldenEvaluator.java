@@ -122,6 +122,22 @@ public final class ProxyGoldenEvaluator implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Only the forward metrics (golden_fkl, proxy_fkl and their per-token forms), each key prefixed: the student
+     * along the fixed oracle and teacher samples, without sampling the student. The lab uses it on training prompts,
+     * beside the full evaluation on held-out ones.
+     */
+    public Map<String, Double> evaluateForward(Transformer student, String prefix) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        Map<String, Double> plain = new LinkedHashMap<>();
+        if (oracleRef != null) {
+            put(plain, "golden_fkl", oracleRef.sumKlTo(student), oracleRef.responses());
+        }
+        put(plain, "proxy_fkl", teacherRef.sumKlTo(student), teacherRef.responses());
+        plain.forEach((k, v) -> out.put(prefix + k, v));
+        return out;
+    }
+
     private static void put(Map<String, Double> out, String key, double[] perSequence, List<long[]> responses) {
         SequenceDivergence.Estimate e = SequenceDivergence.Estimate.of(perSequence, SequenceDivergence.lengths(responses));
         out.put(key, e.mean());

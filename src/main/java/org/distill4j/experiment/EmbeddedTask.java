@@ -2,10 +2,8 @@ package org.distill4j.experiment;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -94,24 +92,8 @@ public final class EmbeddedTask {
     /** One prompt item. */
     public record Item(int adjective, int topic, int noun) {}
 
-    private final Map<String, int[]> nounIndex = new HashMap<>();
-    private final Map<String, int[]> adjectiveIndex = new HashMap<>();
-    private final Map<String, Integer> verbTopic = new HashMap<>();
-
-    public EmbeddedTask() {
-        for (int c = 0; c < NOUNS.length; c++) {
-            for (int n = 0; n < NOUNS[c].length; n++) {
-                nounIndex.put(NOUNS[c][n], new int[] {c, n});
-            }
-            for (String v : VERBS[c]) {
-                verbTopic.put(v, c);
-            }
-        }
-        for (int a = 0; a < ADJECTIVES.length; a++) {
-            adjectiveIndex.put(ADJECTIVES[a][0], new int[] {a, 0});
-            adjectiveIndex.put(ADJECTIVES[a][1], new int[] {a, 1});
-        }
-    }
+    /** Responses back into clauses: the grammar's inverse, used by the checks and the exact likelihood. */
+    private final EmbeddedParser parser = new EmbeddedParser();
 
     /** Every word of the language, for a word-level tokenizer. */
     public List<String> vocabulary() {
@@ -198,8 +180,8 @@ public final class EmbeddedTask {
         }
         List<Item> items = new ArrayList<>();
         for (int i = 2; i < w.length - 1; i += 3) {
-            int[] a = adjectiveIndex.get(w[i]);
-            int[] n = i + 1 < w.length ? nounIndex.get(w[i + 1]) : null;
+            int[] a = parser.adjectiveOf(w[i]);
+            int[] n = i + 1 < w.length ? parser.nounOf(w[i + 1]) : null;
             if (a == null || a[1] != 0 || n == null) {
                 return Optional.empty();
             }
@@ -262,45 +244,12 @@ public final class EmbeddedTask {
         return p.length - 1;
     }
 
-    /** The clauses of a response with the connectives between them, or null when it is not in the grammar. */
-    private record Parse(List<Clause> clauses, List<Integer> connectives) {}
-
-    private Parse parse(String response) {
-        String[] w = response.trim().split(" +");
-        List<Clause> clauses = new ArrayList<>();
-        List<Integer> connectives = new ArrayList<>();
-        int pos = 0;
-        while (true) {
-            Clause clause = parseClause(w, pos);
-            if (clause == null || (clause.verbTopic >= 0 && clause.verbTopic != clause.topic)) {
-                return null;
-            }
-            clauses.add(clause);
-            pos = clause.end;
-            if (pos == w.length - 1 && w[pos].equals(".")) {
-                return new Parse(clauses, connectives);
-            }
-            if (at(w, pos, "and")) {
-                connectives.add(0);
-                pos += 1;
-            } else if (at(w, pos, ",") && at(w, pos + 1, "then")) {
-                connectives.add(1);
-                pos += 2;
-            } else if (at(w, pos, ";")) {
-                connectives.add(2);
-                pos += 1;
-            } else {
-                return null;
-            }
-        }
-    }
-
     /**
      * Whether a response is a sentence of the language's syntax: clauses of the four templates, each verb of
      * its noun's topic, valid connectives and a final " .".
      */
     public boolean grammatical(String response) {
-        return parse(response) != null;
+        return parser.parse(response) != null;
     }
 
     /**
@@ -308,7 +257,7 @@ public final class EmbeddedTask {
      * distinct nouns of one topic. (Which items it describes is checked by {@link #follows}.)
      */
     public boolean wellFormed(String response) {
-        Parse p = parse(response);
+        EmbeddedParser.Parse p = parser.parse(response);
         if (p == null || p.clauses().size() < MIN_ITEMS || p.clauses().size() > MAX_ITEMS) {
             return false;
         }
@@ -321,7 +270,7 @@ public final class EmbeddedTask {
      * missing, repeated or invented, a verb of another topic, a malformed clause or connective).
      */
     public Optional<Double> logProb(List<Item> items, String response) {
-        Parse parse = parse(response);
+        EmbeddedParser.Parse parse = parser.parse(response);
         int k = items.size();
         if (parse == null || parse.clauses().size() != k) {
             return Optional.empty();
@@ -333,7 +282,7 @@ public final class EmbeddedTask {
             lp += Math.log(CONNECTIVE_P[c]);
         }
         for (int i = 0; i < k; i++) {
-            Clause clause = parse.clauses().get(i);
+            EmbeddedParser.Clause clause = parse.clauses().get(i);
             int which = -1;
             for (int j = 0; j < k; j++) {
                 Item it = items.get(j);
@@ -368,86 +317,6 @@ public final class EmbeddedTask {
 
     public boolean follows(List<Item> items, String response) {
         return logProb(items, response).isPresent();
-    }
-
-    private static final class Clause {
-        int template;
-        int adjective;
-        boolean synonym;
-        int topic;
-        int noun;
-        int verbTopic = -1;
-        int end;
-    }
-
-    private Clause parseClause(String[] w, int p) {
-        Clause c = new Clause();
-        if (at(w, p, "the") && adjectiveIndex.containsKey(get(w, p + 1))) { // the ADJ NOUN VERB
-            c.template = 0;
-            if (!adjective(c, get(w, p + 1)) || !noun(c, get(w, p + 2)) || !verb(c, get(w, p + 3))) {
-                return null;
-            }
-            c.end = p + 4;
-        } else if (at(w, p, "a")) { // a NOUN that is ADJ
-            c.template = 1;
-            if (!noun(c, get(w, p + 1)) || !at(w, p + 2, "that") || !at(w, p + 3, "is") || !adjective(c, get(w, p + 4))) {
-                return null;
-            }
-            c.end = p + 5;
-        } else if (at(w, p, "the")) { // the NOUN , which is ADJ , VERB
-            c.template = 2;
-            if (!noun(c, get(w, p + 1)) || !at(w, p + 2, ",") || !at(w, p + 3, "which") || !at(w, p + 4, "is")
-                    || !adjective(c, get(w, p + 5)) || !at(w, p + 6, ",") || !verb(c, get(w, p + 7))) {
-                return null;
-            }
-            c.end = p + 8;
-        } else if (at(w, p, "there")) { // there is a ADJ NOUN
-            c.template = 3;
-            if (!at(w, p + 1, "is") || !at(w, p + 2, "a") || !adjective(c, get(w, p + 3)) || !noun(c, get(w, p + 4))) {
-                return null;
-            }
-            c.end = p + 5;
-        } else {
-            return null;
-        }
-        return c;
-    }
-
-    private boolean adjective(Clause c, String word) {
-        int[] a = adjectiveIndex.get(word);
-        if (a == null) {
-            return false;
-        }
-        c.adjective = a[0];
-        c.synonym = a[1] == 1;
-        return true;
-    }
-
-    private boolean noun(Clause c, String word) {
-        int[] n = nounIndex.get(word);
-        if (n == null) {
-            return false;
-        }
-        c.topic = n[0];
-        c.noun = n[1];
-        return true;
-    }
-
-    private boolean verb(Clause c, String word) {
-        Integer v = verbTopic.get(word);
-        if (v == null) {
-            return false;
-        }
-        c.verbTopic = v;
-        return true;
-    }
-
-    private static boolean at(String[] w, int i, String s) {
-        return i < w.length && w[i].equals(s);
-    }
-
-    private static String get(String[] w, int i) {
-        return i < w.length ? w[i] : "";
     }
 
     /** Number of tokens of a text (word-level: spaces separate tokens). */

@@ -1,11 +1,16 @@
 package org.distill4j.experiment;
 
+import java.nio.file.Path;
 import java.util.List;
+import org.distill4j.util.Yaml;
 
 /**
- * Every size and schedule of the teacher-hacking lab (written to the run's config.yaml).
+ * Every size and schedule of the teacher-hacking lab (written to the run's config.yaml). Built by name:
+ * {@link #builder()} starts from the standard demo's values (the one place the defaults live), {@link #toBuilder()}
+ * from another config.
  *
  * @param seeds            distillation seeds (stages 0–1 are shared by all seeds)
+ * @param taskSeed         the embedded task's prompt streams
  * @param oracleExamples   grammar samples the oracle is trained on (stage 0)
  * @param oracleSteps      SFT steps of the oracle
  * @param oraclePrompts    prompts the oracle answers to build the oracle dataset (stage 1)
@@ -15,18 +20,21 @@ import java.util.List;
  * @param diversityFactor  f: the low-diversity variant has P/f prompts × G·f generations (same size)
  * @param budgets          generations per prompt of the budget sweep (at P prompts)
  * @param distillSteps     optimizer steps of every distillation run
+ * @param loss             the distillation divergence (docs/losses.md), at softmax temperature {@code temperature}
  * @param evalEvery        proxy/golden evaluation every k steps
  * @param valPrompts       validation prompts of the proxy/golden metrics
  * @param maxNewTokens     generation cap (responses are ≤ 64 tokens)
  * @param generationTemperature sampling temperature of the teacher's generations in stage 2 (the offline
  *                         datasets and the online-teacher batches); the loss's temperature is {@code temperature}
+ * @param task             what the oracle is trained on and the prompts come from: {@code embedded} (the grammar,
+ *                         docs/embedded-task.md) or {@code shakespeare} (the shipped corpus; LabCorpus)
  */
 public record LabConfig(List<Long> seeds, long taskSeed,
                         ModelSize oracle, ModelSize teacher, ModelSize student,
                         int oracleExamples, int oracleSteps, int oraclePrompts, int sftSteps, int sftBatch, double sftLr,
                         int distillPrompts, int generations, double diversityFactor, List<Integer> budgets,
                         int distillSteps, int distillBatch, double distillLr, String loss, double temperature,
-                        int evalEvery, int valPrompts, int maxNewTokens, double generationTemperature) {
+                        int evalEvery, int valPrompts, int maxNewTokens, double generationTemperature, String task) {
 
     /** A Llama-style model size. */
     public record ModelSize(int hidden, int layers, int heads, int kvHeads, int intermediate) {}
@@ -37,27 +45,24 @@ public record LabConfig(List<Long> seeds, long taskSeed,
         if (generationTemperature == 0) {
             generationTemperature = 1.0; // a config.yaml written before the field existed
         }
+        if (task == null) {
+            task = LabTask.EMBEDDED; // likewise
+        }
     }
 
-    /** The configuration without {@code generationTemperature} (teacher generations at temperature 1). */
-    public LabConfig(List<Long> seeds, long taskSeed, ModelSize oracle, ModelSize teacher, ModelSize student,
-                     int oracleExamples, int oracleSteps, int oraclePrompts, int sftSteps, int sftBatch, double sftLr,
-                     int distillPrompts, int generations, double diversityFactor, List<Integer> budgets,
-                     int distillSteps, int distillBatch, double distillLr, String loss, double temperature,
-                     int evalEvery, int valPrompts, int maxNewTokens) {
-        this(seeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps, sftBatch, sftLr,
-                distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr, loss, temperature,
-                evalEvery, valPrompts, maxNewTokens, 1.0);
+    /** The standard demo's configuration, to change by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This configuration, to change by name. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /** The default demo: all sources and variants, 3 seeds, ≈ 15 minutes on 2 cores. */
     public static LabConfig standard() {
-        return new LabConfig(List.of(1L, 2L, 3L), 0,
-                new ModelSize(128, 3, 4, 2, 256), new ModelSize(96, 2, 4, 2, 192), new ModelSize(64, 2, 4, 2, 128),
-                6000, 1200, 1000, 800, 32, 3e-3,
-                64, 2, 2.5, List.of(1, 2, 4, 8),
-                200, 16, 1e-3, "fkl", 1.0,
-                25, 48, 64, 1.0);
+        return builder().build();
     }
 
     /**
@@ -65,34 +70,233 @@ public record LabConfig(List<Long> seeds, long taskSeed,
      * steps, whose stage 0 alone took 39–67 s as this VM's speed drifted, so 180 steps keep a margin).
      */
     public static LabConfig quick() {
-        return new LabConfig(List.of(1L), 0,
-                new ModelSize(96, 2, 4, 2, 192), new ModelSize(64, 2, 4, 2, 128), new ModelSize(32, 2, 4, 2, 64),
-                2000, 180, 800, 160, 32, 3e-3,
-                40, 2, 2.5, List.of(1, 2, 4),
-                100, 16, 1e-3, "fkl", 1.0,
-                20, 24, 64, 1.0);
+        return builder().seeds(List.of(1L))
+                .oracle(new ModelSize(96, 2, 4, 2, 192)).teacher(new ModelSize(64, 2, 4, 2, 128)).student(new ModelSize(32, 2, 4, 2, 64))
+                .oracleExamples(2000).oracleSteps(180).oraclePrompts(800).sftSteps(160)
+                .distillPrompts(40).budgets(List.of(1, 2, 4)).distillSteps(100).evalEvery(20).valPrompts(24)
+                .build();
+    }
+
+    /**
+     * The natural-language lab (LabCorpus, the Shakespeare corpus): 3 seeds, the quick sizes' models (a step over the
+     * corpus's 2,004-word vocabulary costs about 2.5 times an embedded-task step), an oracle trained 400 steps on
+     * 15,000 windows of text (about 0.9 epochs: an oracle that has not memorised its windows), teacher and student
+     * trained 400 steps on its 800 answers, P = 40 prompts × 2 generations, 120 distillation steps (24 epochs of the
+     * offline set), evaluations every 12 steps on 24 held-out prompts.
+     */
+    public static LabConfig shakespeare() {
+        return quick().toBuilder().task(LabTask.SHAKESPEARE).seeds(List.of(1L, 2L, 3L)).oracleExamples(15000).oracleSteps(400)
+                .sftSteps(400).distillSteps(120).evalEvery(12).build();
+    }
+
+    /** {@link #shakespeare()} as a smoke test: one seed, an oracle, teacher and student trained 100 steps, 100 distillation steps. */
+    public static LabConfig shakespeareQuick() {
+        return shakespeare().toBuilder().seeds(List.of(1L)).oracleExamples(4000).oracleSteps(100).sftSteps(100).distillSteps(100)
+                .build();
     }
 
     public LabConfig withSeeds(List<Long> newSeeds) {
-        return new LabConfig(newSeeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps,
-                sftBatch, sftLr, distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
-                loss, temperature, evalEvery, valPrompts, maxNewTokens, generationTemperature);
-    }
-
-    /** This config with P distillation prompts, {@code val} validation prompts and {@code answered} oracle-answered prompts. */
-    public LabConfig withSizes(int p, int val, int answered) {
-        return new LabConfig(seeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, answered, sftSteps,
-                sftBatch, sftLr, p, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
-                loss, temperature, evalEvery, val, maxNewTokens, generationTemperature);
+        return toBuilder().seeds(newSeeds).build();
     }
 
     /** Writes this config as YAML. */
-    public void write(java.nio.file.Path file) {
-        org.distill4j.util.Yaml.write(file, this);
+    public void write(Path file) {
+        Yaml.write(file, this);
     }
 
     /** Reads a config written by {@link #write}. */
-    public static LabConfig read(java.nio.file.Path file) {
-        return org.distill4j.util.Yaml.read(file, LabConfig.class, "a lab config");
+    public static LabConfig read(Path file) {
+        return Yaml.read(file, LabConfig.class, "a lab config");
+    }
+
+    /** Named construction of a {@link LabConfig}; the field defaults are the standard demo's. */
+    public static final class Builder {
+        private List<Long> seeds = List.of(1L, 2L, 3L);
+        private long taskSeed;
+        private ModelSize oracle = new ModelSize(128, 3, 4, 2, 256);
+        private ModelSize teacher = new ModelSize(96, 2, 4, 2, 192);
+        private ModelSize student = new ModelSize(64, 2, 4, 2, 128);
+        private int oracleExamples = 6000;
+        private int oracleSteps = 1200;
+        private int oraclePrompts = 1000;
+        private int sftSteps = 800;
+        private int sftBatch = 32;
+        private double sftLr = 3e-3;
+        private int distillPrompts = 64;
+        private int generations = 2;
+        private double diversityFactor = 2.5;
+        private List<Integer> budgets = List.of(1, 2, 4, 8);
+        private int distillSteps = 200;
+        private int distillBatch = 16;
+        private double distillLr = 1e-3;
+        private String loss = "fkl";
+        private double temperature = 1.0;
+        private int evalEvery = 25;
+        private int valPrompts = 48;
+        private int maxNewTokens = 64;
+        private double generationTemperature = 1.0;
+        private String task = LabTask.EMBEDDED;
+
+        private Builder() {}
+
+        private Builder(LabConfig c) {
+            seeds = c.seeds;
+            taskSeed = c.taskSeed;
+            oracle = c.oracle;
+            teacher = c.teacher;
+            student = c.student;
+            oracleExamples = c.oracleExamples;
+            oracleSteps = c.oracleSteps;
+            oraclePrompts = c.oraclePrompts;
+            sftSteps = c.sftSteps;
+            sftBatch = c.sftBatch;
+            sftLr = c.sftLr;
+            distillPrompts = c.distillPrompts;
+            generations = c.generations;
+            diversityFactor = c.diversityFactor;
+            budgets = c.budgets;
+            distillSteps = c.distillSteps;
+            distillBatch = c.distillBatch;
+            distillLr = c.distillLr;
+            loss = c.loss;
+            temperature = c.temperature;
+            evalEvery = c.evalEvery;
+            valPrompts = c.valPrompts;
+            maxNewTokens = c.maxNewTokens;
+            generationTemperature = c.generationTemperature;
+            task = c.task;
+        }
+
+        public Builder seeds(List<Long> v) {
+            seeds = v;
+            return this;
+        }
+
+        public Builder taskSeed(long v) {
+            taskSeed = v;
+            return this;
+        }
+
+        public Builder oracle(ModelSize v) {
+            oracle = v;
+            return this;
+        }
+
+        public Builder teacher(ModelSize v) {
+            teacher = v;
+            return this;
+        }
+
+        public Builder student(ModelSize v) {
+            student = v;
+            return this;
+        }
+
+        public Builder oracleExamples(int v) {
+            oracleExamples = v;
+            return this;
+        }
+
+        public Builder oracleSteps(int v) {
+            oracleSteps = v;
+            return this;
+        }
+
+        public Builder oraclePrompts(int v) {
+            oraclePrompts = v;
+            return this;
+        }
+
+        public Builder sftSteps(int v) {
+            sftSteps = v;
+            return this;
+        }
+
+        public Builder sftBatch(int v) {
+            sftBatch = v;
+            return this;
+        }
+
+        public Builder sftLr(double v) {
+            sftLr = v;
+            return this;
+        }
+
+        public Builder distillPrompts(int v) {
+            distillPrompts = v;
+            return this;
+        }
+
+        public Builder generations(int v) {
+            generations = v;
+            return this;
+        }
+
+        public Builder diversityFactor(double v) {
+            diversityFactor = v;
+            return this;
+        }
+
+        public Builder budgets(List<Integer> v) {
+            budgets = v;
+            return this;
+        }
+
+        public Builder distillSteps(int v) {
+            distillSteps = v;
+            return this;
+        }
+
+        public Builder distillBatch(int v) {
+            distillBatch = v;
+            return this;
+        }
+
+        public Builder distillLr(double v) {
+            distillLr = v;
+            return this;
+        }
+
+        public Builder loss(String v) {
+            loss = v;
+            return this;
+        }
+
+        /** The loss's softmax temperature τ. */
+        public Builder temperature(double v) {
+            temperature = v;
+            return this;
+        }
+
+        public Builder evalEvery(int v) {
+            evalEvery = v;
+            return this;
+        }
+
+        public Builder valPrompts(int v) {
+            valPrompts = v;
+            return this;
+        }
+
+        public Builder maxNewTokens(int v) {
+            maxNewTokens = v;
+            return this;
+        }
+
+        public Builder generationTemperature(double v) {
+            generationTemperature = v;
+            return this;
+        }
+
+        public Builder task(String v) {
+            task = v;
+            return this;
+        }
+
+        public LabConfig build() {
+            return new LabConfig(seeds, taskSeed, oracle, teacher, student, oracleExamples, oracleSteps, oraclePrompts, sftSteps,
+                    sftBatch, sftLr, distillPrompts, generations, diversityFactor, budgets, distillSteps, distillBatch, distillLr,
+                    loss, temperature, evalEvery, valPrompts, maxNewTokens, generationTemperature, task);
+        }
     }
 }

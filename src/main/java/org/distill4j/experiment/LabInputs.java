@@ -1,7 +1,10 @@
 package org.distill4j.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -245,24 +248,23 @@ public record LabInputs(Path oracle, Path teacher, Path student, Path teacherIni
         return out;
     }
 
+    /** inputs.json: the paths as text (absent when not given). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record InputsFile(String oracle, String teacher, String student, String teacherInit, String studentInit, String prompts,
+                      String valPrompts, double valFraction, String sftPrompts) {}
+
     public void write(Path runDir) {
-        ObjectNode n = Json.object();
-        put(n, "oracle", oracle);
-        put(n, "teacher", teacher);
-        put(n, "student", student);
-        put(n, "teacher_init", teacherInit);
-        put(n, "student_init", studentInit);
-        put(n, "prompts", prompts);
-        put(n, "val_prompts", valPrompts);
-        n.put("val_fraction", valFraction);
-        put(n, "sft_prompts", sftPrompts);
-        Json.write(runDir.resolve(FILE), n);
+        Json.write(runDir.resolve(FILE), new InputsFile(text(oracle), text(teacher), text(student), text(teacherInit),
+                text(studentInit), text(prompts), text(valPrompts), valFraction, text(sftPrompts)));
     }
 
-    private static void put(ObjectNode n, String key, Path p) {
-        if (p != null) {
-            n.put(key, p.toString());
-        }
+    private static String text(Path p) {
+        return p == null ? null : p.toString();
+    }
+
+    private static Path path(String p) {
+        return p == null ? null : Path.of(p);
     }
 
     /** The inputs of a user-input run, or empty for a run on the embedded task. */
@@ -271,13 +273,13 @@ public record LabInputs(Path oracle, Path teacher, Path student, Path teacherIni
         if (!Files.exists(f)) {
             return Optional.empty();
         }
-        JsonNode n = Json.read(f);
-        return Optional.of(new LabInputs(path(n, "oracle"), path(n, "teacher"), path(n, "student"), path(n, "teacher_init"),
-                path(n, "student_init"), path(n, "prompts"), path(n, "val_prompts"), n.path("val_fraction").asDouble(0),
-                path(n, "sft_prompts")));
-    }
-
-    private static Path path(JsonNode n, String key) {
-        return n.hasNonNull(key) ? Path.of(n.get(key).asText()) : null;
+        InputsFile n;
+        try {
+            n = Json.MAPPER.treeToValue(Json.read(f), InputsFile.class);
+        } catch (JsonProcessingException e) {
+            throw new UserError(f + ": " + e.getOriginalMessage());
+        }
+        return Optional.of(new LabInputs(path(n.oracle()), path(n.teacher()), path(n.student()), path(n.teacherInit()),
+                path(n.studentInit()), path(n.prompts()), path(n.valPrompts()), n.valFraction(), path(n.sftPrompts())));
     }
 }

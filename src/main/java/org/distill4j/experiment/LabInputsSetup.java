@@ -95,7 +95,8 @@ public final class LabInputsSetup {
         if (Math.round(p / cfg.diversityFactor()) < 1) {
             throw new UserError("the low-diversity variant needs P/f >= 1 prompt: P = " + p + ", f = " + cfg.diversityFactor());
         }
-        return cfg.withSizes(p, Math.min(cfg.valPrompts(), val.size()), Math.min(cfg.oraclePrompts(), sftPrompts.size()));
+        return cfg.toBuilder().distillPrompts(p).valPrompts(Math.min(cfg.valPrompts(), val.size()))
+                .oraclePrompts(Math.min(cfg.oraclePrompts(), sftPrompts.size())).build();
     }
 
     /** Whether a prompt is held out for validation: a hash of its text, so the split does not depend on the file's order. */

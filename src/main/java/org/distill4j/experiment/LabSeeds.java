@@ -29,6 +29,11 @@ final class LabSeeds {
         return 3000 + s;
     }
 
+    /** Stage 2: the oracle's and the teacher's fixed samples on the first distillation prompts of seed s (the proxy on training prompts). */
+    static long trainSamples(long s) {
+        return 4000 + s;
+    }
+
     /** Stage 2: the choice of a user's distillation prompts for seed s. */
     static long promptChoice(long s) {
         return s * 0x9E3779B97F4A7C15L + 17;

@@ -107,7 +107,8 @@ class TeacherHackingCommandTest {
         CliErrorsTest.Result r = run(args(List.of("--oracle", oracle.toString(), "--teacher", teacher.toString(), "--student",
                 student.toString(), "--prompts", prompts.toString(), "--val-fraction", "0.3", "--out", out.toString())));
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("report.html");
+        assertThat(r.out()).contains("report.html").containsPattern("(?m)^offline +without oracle: \\d/1 hacking, \\d/1 undetermined; "
+                + "with oracle: \\d/1 hacking, \\d/1 undetermined$");
         assertThat(out.resolve("report.html")).exists();
         // stage 0 and 1 are skipped: the user's checkpoints are used where they are
         assertThat(out.resolve("oracle")).doesNotExist();
@@ -116,6 +117,11 @@ class TeacherHackingCommandTest {
         JsonNode summary = Json.read(out.resolve("summary.json"));
         assertThat(summary.fieldNames()).toIterable()
                 .containsExactlyInAnyOrder("offline", "online-teacher", "online-student", "low-diversity", "budget-1");
+        for (JsonNode seed : summary.path("offline").path("seeds")) {
+            for (String k : List.of("verdict_without_oracle", "verdict_with_oracle")) {
+                assertThat(seed.path(k).asText()).isIn("hacking", "not flagged", "undetermined: the student is still improving");
+            }
+        }
         JsonNode meta = Json.read(out.resolve("seed-1").resolve("low-diversity").resolve("variant.json"));
         assertThat(meta.get("generations").asInt()).isEqualTo(5);
         List<String> lines = Files.readAllLines(out.resolve("seed-1").resolve("offline").resolve("metrics.jsonl"));

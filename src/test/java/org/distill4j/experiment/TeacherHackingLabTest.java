@@ -19,8 +19,10 @@ class TeacherHackingLabTest {
 
     static LabConfig tiny(List<Long> seeds) {
         LabConfig.ModelSize m = new LabConfig.ModelSize(16, 1, 2, 1, 32);
-        return new LabConfig(seeds, 0, m, m, new LabConfig.ModelSize(8, 1, 2, 1, 16), 40, 3, 30, 3, 8, 3e-3,
-                8, 2, 2.5, List.of(1, 2), 4, 4, 1e-3, "fkl", 1.0, 4, 4, 16);
+        return LabConfig.builder().seeds(seeds).oracle(m).teacher(m).student(new LabConfig.ModelSize(8, 1, 2, 1, 16))
+                .oracleExamples(40).oracleSteps(3).oraclePrompts(30).sftSteps(3).sftBatch(8)
+                .distillPrompts(8).budgets(List.of(1, 2)).distillSteps(4).distillBatch(4).evalEvery(4).valPrompts(4).maxNewTokens(16)
+                .build();
     }
 
     @Test
