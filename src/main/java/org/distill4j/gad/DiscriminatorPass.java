@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.distill4j.data.Example;
 import org.distill4j.util.Scalars;
+import org.distill4j.util.Moments;
 
 /**
  * The discriminator's side of a GAD step: scores the teacher response and the N samples of every prompt, one
@@ -99,18 +100,10 @@ record DiscriminatorPass(Discriminator discriminator, NDManager manager, GadConf
         double groupStd = 0;
         int count = 0;
         for (float[] g : rewards) {
-            double mean = 0;
-            for (float r : g) {
-                mean += r;
-            }
-            mean /= g.length;
-            double ss = 0;
-            for (float r : g) {
-                ss += (r - mean) * (r - mean);
-                sum += r;
-                count++;
-            }
-            groupStd += g.length > 1 ? Math.sqrt(ss / (g.length - 1)) : 0;
+            Moments m = Moments.of(g);
+            sum += m.mean() * g.length;
+            count += g.length;
+            groupStd += m.sampleStd();
         }
         v.put("reward_mean", sum / count);
         v.put("reward_group_std", groupStd / rewards.length);

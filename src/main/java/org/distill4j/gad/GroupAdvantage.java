@@ -1,5 +1,7 @@
 package org.distill4j.gad;
 
+import org.distill4j.util.Moments;
+
 /**
  * GRPO's group-normalised advantages, as GAD uses them: for the N responses sampled for one prompt (a
  * group), with rewards r_i = D(x, y_i), A_i = (r_i − mean r) / (std r + ε), where std is the unbiased
@@ -56,18 +58,10 @@ public final class GroupAdvantage {
         if (n < 2 || allEqual(group)) {
             return out;
         }
-        double sum = 0;
-        for (float r : group) {
-            sum += r;
-        }
-        double mean = sum / n;
-        double squares = 0;
-        for (float r : group) {
-            squares += (r - mean) * (r - mean);
-        }
-        double scale = Math.sqrt(squares / (n - 1)) + eps;
+        Moments m = Moments.of(group);
+        double scale = m.sampleStd() + eps;
         for (int i = 0; i < n; i++) {
-            out[i] = (float) ((group[i] - mean) / scale);
+            out[i] = (float) ((group[i] - m.mean()) / scale);
         }
         return out;
     }

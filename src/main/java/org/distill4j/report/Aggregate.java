@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.distill4j.util.Moments;
 
 /** A metric of a variant averaged over seeds at each evaluation step: mean and standard deviation. */
 public record Aggregate(double[] steps, double[] epochs, double[] mean, double[] std, int seeds) {
@@ -50,15 +51,8 @@ public record Aggregate(double[] steps, double[] epochs, double[] mean, double[]
         return v.isEmpty() ? Double.NaN : s / v.size();
     }
 
+    /** Sample standard deviation (n − 1; 0 for fewer than two values). */
     public static double std(List<Double> v) {
-        if (v.size() < 2) {
-            return 0;
-        }
-        double m = mean(v);
-        double ss = 0;
-        for (double x : v) {
-            ss += (x - m) * (x - m);
-        }
-        return Math.sqrt(ss / (v.size() - 1));
+        return Moments.of(v.stream().mapToDouble(Double::doubleValue).toArray()).sampleStd();
     }
 }

@@ -1,6 +1,7 @@
 package org.distill4j.experiment.toy;
 
 import java.util.SplittableRandom;
+import org.distill4j.util.Moments;
 
 /**
  * GAD: the student is a policy, the discriminator its on-policy reward model. Each step
@@ -73,19 +74,10 @@ public record ToyGadTrainer(int steps, int samples, double studentLr, double dis
 
     /** (r − mean)/(std + 1e-6) with the population standard deviation of the group. */
     static double[] groupNormalise(double[] rewards) {
-        double mean = 0;
-        for (double r : rewards) {
-            mean += r;
-        }
-        mean /= rewards.length;
-        double var = 0;
-        for (double r : rewards) {
-            var += (r - mean) * (r - mean);
-        }
-        double std = Math.sqrt(var / rewards.length);
+        Moments m = Moments.of(rewards);
         double[] out = new double[rewards.length];
         for (int i = 0; i < rewards.length; i++) {
-            out[i] = (rewards[i] - mean) / (std + ADVANTAGE_EPS);
+            out[i] = (rewards[i] - m.mean()) / (m.populationStd() + ADVANTAGE_EPS);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package org.distill4j.experiment.toy;
 
 import java.util.List;
+import org.distill4j.util.Moments;
 
 /**
  * The outcome of a toy run: the teacher, the shared initial student, and per method one trained student per
@@ -31,16 +32,8 @@ public record ToyResult(
     /** Mean and sample standard deviation (n − 1; 0 for a single seed). */
     public record Summary(double mean, double std) {
         static Summary of(double[] values) {
-            double mean = 0;
-            for (double v : values) {
-                mean += v;
-            }
-            mean /= values.length;
-            double ss = 0;
-            for (double v : values) {
-                ss += (v - mean) * (v - mean);
-            }
-            return new Summary(mean, values.length > 1 ? Math.sqrt(ss / (values.length - 1)) : 0);
+            Moments m = Moments.of(values);
+            return new Summary(m.mean(), m.sampleStd());
         }
     }
 
