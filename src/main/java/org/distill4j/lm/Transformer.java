@@ -33,7 +33,8 @@ public final class Transformer implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> params;
-    private final Weights weights;
+    private Weights weights;
+    private Lora lora;
     private final RopeTable rope;
     private final RopeTable localRope;
 
@@ -44,7 +45,7 @@ public final class Transformer implements AutoCloseable {
         this.config = config;
         this.manager = manager;
         this.params = params;
-        this.weights = WeightNames.bind(config, params);
+        this.weights = WeightNames.bind(config, params, null);
         this.rope = table(manager, config.rope(), config.maxPositionEmbeddings());
         this.localRope = config.localRope().equals(config.rope()) ? rope : table(manager, config.localRope(), config.maxPositionEmbeddings());
     }
@@ -140,11 +141,76 @@ public final class Transformer implements AutoCloseable {
         return weights;
     }
 
-    /** Marks every parameter as requiring (or not) a gradient. */
+    /**
+     * What training updates: the LoRA adapters' tensors (by PEFT name) when adapters are attached, the base
+     * frozen; otherwise every parameter.
+     */
+    public Map<String, NDArray> trainableParameters() {
+        return lora == null ? parameters() : lora.tensors();
+    }
+
+    /**
+     * Marks the {@link #trainableParameters} as requiring (or not) a gradient; with adapters the base never does, so
+     * it gets no gradient and no optimizer state.
+     */
     public void setTrainable(boolean trainable) {
         for (NDArray p : params.values()) {
-            p.setRequiresGradient(trainable);
+            p.setRequiresGradient(trainable && lora == null);
         }
+        if (lora != null) {
+            for (NDArray p : lora.tensors().values()) {
+                p.setRequiresGradient(trainable);
+            }
+        }
+    }
+
+    /** Applies LoRA adapters to this model's linear modules from now on (their arrays must outlive it or be its own). */
+    public void attach(Lora adapters) {
+        if (lora != null) {
+            throw new IllegalStateException("adapters already attached");
+        }
+        this.weights = WeightNames.bind(config, params, adapters.binding());
+        this.lora = adapters;
+    }
+
+    /** The attached adapters, or null. */
+    public Lora lora() {
+        return lora;
+    }
+
+    /**
+     * A frozen copy of this model's current state in {@code m} (e.g. GRPO's KL reference): with adapters, the base
+     * arrays are shared (frozen, so they cannot change) and only the adapters copied; without, every parameter is
+     * copied. Closing the copy closes {@code m} only.
+     */
+    public Transformer frozenCopy(NDManager m) {
+        if (lora != null) {
+            Transformer t = new Transformer(config, m, params);
+            t.attach(lora.copy(m));
+            return t;
+        }
+        Map<String, NDArray> copy = new LinkedHashMap<>();
+        params.forEach((k, a) -> copy.put(k, m.create(a.toFloatArray(), a.getShape())));
+        return new Transformer(config, m, copy);
+    }
+
+    /**
+     * The base with the adapters merged into its weights (W + scale·B·A), without adapters, in {@code m}: what
+     * {@code distill merge} writes. Unadapted parameters are shared, not copied.
+     */
+    public Transformer merged(NDManager m) {
+        if (lora == null) {
+            throw new IllegalStateException("no adapters to merge");
+        }
+        Map<NDArray, String> names = new java.util.IdentityHashMap<>();
+        params.forEach((k, a) -> names.put(a, k));
+        Map<String, NDArray> out = new LinkedHashMap<>(params);
+        for (Weights.Linear l : weights.linears()) {
+            if (l.adapter() != null) {
+                out.put(names.get(l.weight()), l.merged(m).weight());
+            }
+        }
+        return new Transformer(config, m, out);
     }
 
     /**
