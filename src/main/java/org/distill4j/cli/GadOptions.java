@@ -86,6 +86,9 @@ public final class GadOptions {
     @Option(names = "--config", description = "YAML file whose keys mirror these flags (flags given here win).")
     Path config;
 
+    @Mixin
+    LoraOptions lora;
+
     /** What the discriminator/GRPO flags say; the seqkd verb passes its fixed values. */
     record Game(int samples, double temperature, double dLr, double dMaxGradNorm, double clip, double klCoef) {}
 
@@ -112,7 +115,7 @@ public final class GadOptions {
         List<String> train = BlackBoxTeacherOptions.prompts(prompts);
         TeacherResponses responses = teacher.responses(train, out.resolve("teacher-responses.jsonl"), err);
         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation = valPrompts == null ? null : evaluation(err);
-        GadRun.run(student, cfg, responses, train, evaluation, out, resume, settings, err);
+        GadRun.run(student, lora.config(), cfg, responses, train, evaluation, out, resume, settings, err);
         outWriter.println("student: " + out.toAbsolutePath() + (cfg.anyDiscriminator()
                 ? "  discriminator: " + out.resolve("discriminator").toAbsolutePath() : "")
                 + "  metrics: " + out.resolve("metrics.jsonl").toAbsolutePath());

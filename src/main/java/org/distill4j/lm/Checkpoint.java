@@ -186,7 +186,8 @@ public final class Checkpoint {
         model.attach(l.lora());
     }
 
-    private static void copyFiles(Path dir, ModelConfig config, Map<String, Path> extraFiles) throws IOException {
+    /** Copies {@code extraFiles} (by name) into {@code dir}, with a tokenizer_config.json beside a tokenizer.json. */
+    public static void copyFiles(Path dir, ModelConfig config, Map<String, Path> extraFiles) throws IOException {
         for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
             byte[] bytes = Files.readAllBytes(e.getValue());
             AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));

@@ -51,6 +51,11 @@ public final class Lora {
         });
     }
 
+    /** The name PEFT saves a tensor of a module trained whole under (e.g. score.weight). */
+    public static String savedName(String name) {
+        return PREFIX + name;
+    }
+
     static String aName(String module) {
         return PREFIX + module + ".lora_A.weight";
     }
@@ -175,7 +180,7 @@ public final class Lora {
         Json.write(dir.resolve(CONFIG), j);
         Safetensors.Writer w = new Safetensors.Writer().metadata("format", "pt");
         tensors.forEach((name, a) -> w.add(name, a, Safetensors.DType.F32));
-        wholeModules.forEach((name, a) -> w.add(PREFIX + name, a, Safetensors.DType.F32));
+        wholeModules.forEach((name, a) -> w.add(savedName(name), a, Safetensors.DType.F32));
         w.write(dir.resolve(WEIGHTS));
     }
 

@@ -179,13 +179,47 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
+     * The same base arrays without this model's adapters, with its own manager {@code m} (e.g. a discriminator's
+     * backbone that gets adapters of its own). The base must stay frozen while both are in use.
+     */
+    public Transformer baseView(NDManager m) {
+        return new Transformer(config, m, params);
+    }
+
+    /**
+     * Runs a training computation with the adapters' dropout on, its masks drawn from {@code seed}; without adapters
+     * (or with dropout 0) it only runs it. The masks live until it returns, so its backward passes belong inside.
+     */
+    public <T> T trainingPass(long seed, java.util.function.Supplier<T> body) {
+        if (lora == null || lora.dropout().probability() == 0) {
+            return body.get();
+        }
+        try (NDManager masks = manager.newSubManager()) {
+            return trainingPass(masks, seed, body);
+        }
+    }
+
+    /** As {@link #trainingPass(long, java.util.function.Supplier)} with the masks in {@code masks}, which must outlive the backward pass. */
+    public <T> T trainingPass(NDManager masks, long seed, java.util.function.Supplier<T> body) {
+        if (lora == null || lora.dropout().probability() == 0) {
+            return body.get();
+        }
+        lora.dropout().begin(masks, seed);
+        try {
+            return body.get();
+        } finally {
+            lora.dropout().end();
+        }
+    }
+
+    /**
      * A frozen copy of this model's current state in {@code m} (e.g. GRPO's KL reference): with adapters, the base
      * arrays are shared (frozen, so they cannot change) and only the adapters copied; without, every parameter is
      * copied. Closing the copy closes {@code m} only.
      */
     public Transformer frozenCopy(NDManager m) {
         if (lora != null) {
-            Transformer t = new Transformer(config, m, params);
+            Transformer t = baseView(m);
             t.attach(lora.copy(m));
             return t;
         }

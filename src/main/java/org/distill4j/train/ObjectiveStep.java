@@ -60,17 +60,9 @@ public final class ObjectiveStep implements TrainingStep {
         for (int micro = 0; micro < config.accumulation() && finite; micro++) {
             try (NDManager m = model.manager().newSubManager();
                  GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                Objective.Loss l;
-                if (model.lora() == null) {
-                    l = objective.loss(m, step, micro);
-                } else { // the adapters' dropout masks: a function of the seed, the step and the micro-batch
-                    model.lora().dropout().begin(m, dropoutSeed(config.seed(), step, micro));
-                    try {
-                        l = objective.loss(m, step, micro);
-                    } finally {
-                        model.lora().dropout().end();
-                    }
-                }
+                int mb = micro;
+                // with LoRA dropout, its masks: a function of the seed, the step and the micro-batch
+                Objective.Loss l = model.trainingPass(m, dropoutSeed(config.seed(), step, micro), () -> objective.loss(m, step, mb));
                 float v = l.value().toFloatArray()[0];
                 if (!Float.isFinite(v)) {
                     finite = false;
