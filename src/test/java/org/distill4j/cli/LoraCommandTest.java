@@ -103,6 +103,17 @@ class LoraCommandTest {
             assertThat(diff).as("merged vs adapted log-probs").isLessThan(1e-4); // one matmul vs two: rounding only
             assertThat(moved).as("the adapter changed the model").isGreaterThan(1e-3);
         }
+        // for tools/fixtures/check_peft_load.py --merged target/lora-cli/merged --base target/lora-cli/base --adapter target/lora-cli/adapter
+        Path export = Path.of("target", "lora-cli");
+        for (String[] d : new String[][] {{"base", base.toString()}, {"adapter", out.toString()}, {"merged", merged.toString()}}) {
+            Path to = export.resolve(d[0]);
+            Files.createDirectories(to);
+            try (var files = Files.list(Path.of(d[1]))) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     @Test
