@@ -82,10 +82,30 @@ public final class LoraBench {
         return arrays.stream().mapToLong(a -> a.getShape().size()).sum();
     }
 
-    /** Runs {@code command} (a child JVM running one mode) and reads the row it prints as a JSON line. */
-    public static Row child(String mode, List<String> command) {
+    /**
+     * Runs {@code command} (a child JVM running one mode) and reads the row it prints as a JSON line; the child is killed
+     * if its RSS exceeds {@code maxRssMb} (0: no limit), so a mode that does not fit cannot take the machine down.
+     */
+    public static Row child(String mode, List<String> command, double maxRssMb) {
         try {
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread guard = Thread.ofVirtual().start(() -> {
+                java.nio.file.Path status = java.nio.file.Path.of("/proc", Long.toString(p.pid()), "status");
+                while (maxRssMb > 0 && p.isAlive()) {
+                    double rss = PeakRss.field(status, "VmRSS:");
+                    if (rss > maxRssMb) {
+                        killed.set(true);
+                        p.destroyForcibly();
+                        return;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
             Row row = null;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -96,6 +116,11 @@ public final class LoraBench {
                 }
             }
             int code = p.waitFor();
+            guard.interrupt();
+            if (killed.get()) {
+                throw new UserError("bench lora: the " + mode + " run passed --max-rss-gb (" + Math.round(maxRssMb / 1024) + " GiB) and was "
+                        + "killed; try a smaller --train-batch / --train-seq, or --skip-full");
+            }
             if (code != 0 || row == null) {
                 throw new UserError("bench lora: the " + mode + " run exited with " + code + (row == null ? " and no result" : ""));
             }

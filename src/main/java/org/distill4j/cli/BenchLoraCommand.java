@@ -60,6 +60,10 @@ final class BenchLoraCommand implements Callable<Integer> {
     @Option(names = "--skip-full", description = "LoRA only (when a full fine-tune does not fit in memory).")
     boolean skipFull;
 
+    @Option(names = "--max-rss-gb", defaultValue = "14", description = "A mode's run is killed when its RSS passes this "
+            + "(0 = no limit). Default: ${DEFAULT-VALUE}.")
+    double maxRssGb;
+
     @Mixin
     LoraOptions lora;
 
@@ -85,7 +89,7 @@ final class BenchLoraCommand implements Callable<Integer> {
         List<LoraBench.Row> rows = new ArrayList<>();
         for (String mode : skipFull ? List.of("lora") : List.of("full", "lora")) {
             System.err.println("bench lora: " + mode + " (" + trainSteps + " steps, batch " + trainBatch + " x " + trainSeq + ") ...");
-            LoraBench.Row row = LoraBench.child(mode, childCommand(mode));
+            LoraBench.Row row = LoraBench.child(mode, childCommand(mode), maxRssGb * 1024);
             out.println(json(row));
             rows.add(row);
         }

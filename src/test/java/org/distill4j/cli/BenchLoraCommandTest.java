@@ -47,4 +47,13 @@ class BenchLoraCommandTest {
         }
         assertThat(r.out()).contains("| lora r=2 | " + String.format("%,d", expected));
     }
+
+    @Test
+    void aModeAboveTheRssLimitIsKilledWithOneLine() {
+        Path config = Fixtures.path("families/qwen2/config.json");
+        CliErrorsTest.Result r = CliErrorsTest.run("bench", "lora", "--name", "tiny", "--model-config", config.toString(),
+                "--checkpoint", tmp.resolve("ckpt").toString(), "--train-steps", "1", "--lora-r", "2", "--max-rss-gb", "0.03");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("the full run passed --max-rss-gb").doesNotContain("\tat ");
+    }
 }
