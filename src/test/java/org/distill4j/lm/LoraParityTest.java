@@ -222,4 +222,41 @@ class LoraParityTest {
                     .hasMessageContaining(Lora.WEIGHTS).hasMessageContaining("not a linear module");
         }
     }
+
+    @Test
+    void dropoutDropsOnlyInTrainingPassesAndFollowsItsSeed() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            LoraDropout d = new LoraDropout(0.25);
+            NDArray x = m.ones(new Shape(4, 1000));
+            assertThat(d.apply(x)).isSameAs(x); // not in a training pass: the identity
+            d.begin(m, 7);
+            float[] a = d.apply(x).toFloatArray();
+            d.begin(m, 7);
+            float[] b = d.apply(x).toFloatArray();
+            d.end();
+            assertThat(d.apply(x)).isSameAs(x);
+            assertThat(b).containsExactly(a);
+            int zeros = 0;
+            for (float v : a) {
+                assertThat(v).isIn(0f, 1 / 0.75f); // inverted dropout: kept inputs scaled by 1/(1-p)
+                zeros += v == 0 ? 1 : 0;
+            }
+            assertThat(zeros / (double) a.length).isCloseTo(0.25, org.assertj.core.api.Assertions.within(0.03));
+        }
+    }
+
+    @Test
+    void aFrozenCopySharesTheBaseAndKeepsTheAdaptersOfItsTime() {
+        try (Case c = Case.load("llama"); NDManager copyManager = NDManager.newBaseManager()) {
+            NDArray ids = c.inputIds();
+            float[] before = c.model().forward(ids, null, null, null).toFloatArray();
+            Transformer copy = c.model().frozenCopy(copyManager);
+            for (String name : c.model().parameters().keySet()) {
+                assertThat(copy.parameters().get(name)).as(name).isSameAs(c.model().parameters().get(name));
+            }
+            c.model().lora().tensors().values().forEach(a -> a.set(new float[Math.toIntExact(a.size())])); // A = B = 0
+            assertThat(copy.forward(ids, null, null, null).toFloatArray()).containsExactly(before);
+            assertThat(c.model().forward(ids, null, null, null).toFloatArray()).isNotEqualTo(before);
+        }
+    }
 }
