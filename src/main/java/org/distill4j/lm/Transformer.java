@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.distill4j.lm.Weights.Gated;
 import org.distill4j.lm.Weights.GatedPacked;
 import org.distill4j.lm.Weights.Layer;
@@ -190,17 +191,14 @@ public final class Transformer implements AutoCloseable {
      * Runs a training computation with the adapters' dropout on, its masks drawn from {@code seed}; without adapters
      * (or with dropout 0) it only runs it. The masks live until it returns, so its backward passes belong inside.
      */
-    public <T> T trainingPass(long seed, java.util.function.Supplier<T> body) {
-        if (lora == null || lora.dropout().probability() == 0) {
-            return body.get();
-        }
+    public <T> T trainingPass(long seed, Supplier<T> body) {
         try (NDManager masks = manager.newSubManager()) {
             return trainingPass(masks, seed, body);
         }
     }
 
-    /** As {@link #trainingPass(long, java.util.function.Supplier)} with the masks in {@code masks}, which must outlive the backward pass. */
-    public <T> T trainingPass(NDManager masks, long seed, java.util.function.Supplier<T> body) {
+    /** As {@link #trainingPass(long, Supplier)} with the masks in {@code masks}, which must outlive the backward pass. */
+    public <T> T trainingPass(NDManager masks, long seed, Supplier<T> body) {
         if (lora == null || lora.dropout().probability() == 0) {
             return body.get();
         }
@@ -224,7 +222,7 @@ public final class Transformer implements AutoCloseable {
             return t;
         }
         Map<String, NDArray> copy = new LinkedHashMap<>();
-        params.forEach((k, a) -> copy.put(k, m.create(a.toFloatArray(), a.getShape())));
+        params.forEach((k, a) -> copy.put(k, m.create(a.toFloatArray(), a.getShape()))); // F32, as trained weights are
         return new Transformer(config, m, copy);
     }
 
