@@ -86,8 +86,16 @@ final class BenchLoraCommand implements Callable<Integer> {
         if (RealBench.ensureCheckpoint(c)) {
             System.err.println("bench lora: wrote random BF16 weights to " + c.checkpoint());
         }
+        long state = RealBench.trainingStateBytes(c.modelConfig());
+        long available = RealBench.availableBytes();
+        boolean full = !skipFull;
+        if (full && available > 0 && state > 0.8 * available) {
+            full = false;
+            System.err.printf("bench lora: full fine-tuning skipped: its F32 weights, gradients and AdamW moments (%.1f GiB before "
+                    + "activations) exceed 80 %% of MemAvailable (%.1f GiB)%n", state / 1073741824.0, available / 1073741824.0);
+        }
         List<LoraBench.Row> rows = new ArrayList<>();
-        for (String mode : skipFull ? List.of("lora") : List.of("full", "lora")) {
+        for (String mode : full ? List.of("full", "lora") : List.of("lora")) {
             System.err.println("bench lora: " + mode + " (" + trainSteps + " steps, batch " + trainBatch + " x " + trainSeq + ") ...");
             LoraBench.Row row = LoraBench.child(mode, childCommand(mode), maxRssGb * 1024);
             out.println(json(row));
