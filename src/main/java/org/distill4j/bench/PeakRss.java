@@ -40,7 +40,8 @@ final class PeakRss {
         return field(Path.of("/proc/self/status"), name);
     }
 
-    private static double field(Path file, String name) {
+    /** A kB field of a /proc status-style file in MiB, -1 where unavailable. */
+    static double field(Path file, String name) {
         try {
             for (String line : Files.readAllLines(file)) {
                 if (line.startsWith(name)) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on the shapes of shared/bench/pytorch_peer.py.",
         subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class, BenchCommand.Kd.class, BenchTopKCommand.class,
-            BenchRealCommand.class, BenchServeCommand.class})
+            BenchRealCommand.class, BenchServeCommand.class, BenchLoraCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -92,6 +92,9 @@ public final class GadOptions {
     @Option(names = "--config", description = "YAML file whose keys mirror these flags (flags given here win).")
     Path config;
 
+    @Mixin
+    LoraOptions lora;
+
     /**
      * What the discriminator/GRPO flags say; the seqkd verb passes its fixed values (temperature 1: plain SFT).
      *
@@ -127,7 +130,7 @@ public final class GadOptions {
         List<String> train = BlackBoxTeacherOptions.prompts(prompts);
         TeacherResponses responses = teacher.responses(train, out.resolve("teacher-responses.jsonl"), err);
         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation = valPrompts == null ? null : evaluation(err);
-        Trainer.Result result = GadRun.run(student, cfg, responses, train, evaluation, out, resume, settings, monitor, err);
+        Trainer.Result result = GadRun.run(student, lora.config(), cfg, responses, train, evaluation, out, resume, settings, monitor, err);
         if (result.stoppedEarly()) {
             outWriter.println("stopped at step " + result.steps() + " by the game monitor (--on-hacking stop): the student of that step is saved");
         }

@@ -28,6 +28,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.")
     Path model;
 
+    @picocli.CommandLine.Mixin
+    AdapterOption adapter;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
@@ -72,7 +75,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UserError("--prompts needs --out FILE.jsonl");
         }
         List<Jsonl.Line> records = input.prompts == null ? List.of() : Jsonl.read(input.prompts);
-        try (LanguageModel lm = LanguageModel.load(model)) {
+        try (LanguageModel lm = adapter.load(model)) {
             SamplingParams params;
             try {
                 params = new SamplingParams(temperature, topK, topP, maxNewTokens, n, seed, lm.eosIds(), stop);

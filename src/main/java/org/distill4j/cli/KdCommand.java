@@ -127,6 +127,7 @@ public final class KdCommand implements Callable<Integer> {
              Tokenizer tok = Checkpoint.loadTokenizer(studentDir, student.config())) {
             checkSameTokenizer();
             teacher.setTrainable(false);
+            train.lora.attach(student, studentDir, train.seed);
             long eos = student.config().eosTokenId();
             if (eos < 0) {
                 throw new UserError(studentDir + "/config.json: no eos_token_id");

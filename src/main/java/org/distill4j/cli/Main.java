@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
             GadCommand.class,
             GenerateCommand.class,
             KdCommand.class,
+            MergeCommand.class,
             LabWorkerCommand.class,
             ScoreCommand.class,
             SeqKdCommand.class,

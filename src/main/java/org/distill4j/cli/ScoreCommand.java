@@ -25,6 +25,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.")
     Path model;
 
+    @picocli.CommandLine.Mixin
+    AdapterOption adapter;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
@@ -41,7 +44,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (LanguageModel lm = LanguageModel.load(model)) {
+        try (LanguageModel lm = adapter.load(model)) {
             List<long[]> prompts = new ArrayList<>();
             List<long[]> responses = new ArrayList<>();
             if (input.text != null) {

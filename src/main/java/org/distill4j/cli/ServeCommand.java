@@ -25,6 +25,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory.")
     Path model;
 
+    @picocli.CommandLine.Mixin
+    AdapterOption adapter;
+
     @Option(names = "--host", defaultValue = ServeConfig.DEFAULT_HOST,
             description = "Interface to bind (0.0.0.0 exposes the server to the network). Default: ${DEFAULT-VALUE}.")
     String host;
@@ -102,7 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         ChatTemplate.Choice template = ChatTemplate.forCheckpoint(model, chatTemplate);
-        LanguageModel lm = LanguageModel.load(model);
+        LanguageModel lm = adapter.load(model);
         OpenAiServer server;
         try {
             server = OpenAiServer.start(lm, config, template.template());

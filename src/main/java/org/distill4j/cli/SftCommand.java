@@ -82,7 +82,11 @@ public final class SftCommand implements Callable<Integer> {
             if (start.model != null) {
                 model = Checkpoint.loadTransformer(start.model, base);
                 tokenizerFile = start.model.resolve(Checkpoint.TOKENIZER);
+                train.lora.attach(model, start.model, train.seed);
             } else {
+                if (train.lora.config() != null) {
+                    throw new UserError("--lora-r adapts a trained base: give it with --model, not --init");
+                }
                 ModelConfig c = ModelConfig.read(start.init.config);
                 model = Transformer.random(c, base, train.seed);
                 tokenizerFile = start.init.tokenizer;

@@ -50,6 +50,9 @@ public final class TrainOptions {
     @Option(names = "--config", description = "YAML file whose keys mirror these flags (flags given here win).")
     java.nio.file.Path config;
 
+    @picocli.CommandLine.Mixin
+    LoraOptions lora;
+
     TrainConfig toConfig(double stepsPerEpoch) {
         long steps = maxSteps > 0 ? maxSteps : (long) Math.ceil(epochs * stepsPerEpoch);
         if (batchSize < 1) {

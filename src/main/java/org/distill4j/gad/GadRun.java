@@ -13,6 +13,8 @@ import java.util.function.Supplier;
 import org.distill4j.data.PromptTemplate;
 import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.LanguageModel;
+import org.distill4j.lm.Lora;
+import org.distill4j.lm.LoraConfig;
 import org.distill4j.train.RunSettings;
 import org.distill4j.train.Trainer;
 import org.distill4j.util.Json;
@@ -36,7 +38,21 @@ public final class GadRun {
     public static Trainer.Result run(Path studentDir, GadConfig cfg, TeacherResponses teacher, List<String> prompts,
                                         Function<LanguageModel, Supplier<Map<String, Double>>> evaluation, Path out,
                                         boolean resume, RunSettings settings, GameMonitor monitor, PrintWriter log) {
+        return run(studentDir, null, cfg, teacher, prompts, evaluation, out, resume, settings, monitor, log);
+    }
+
+    /**
+     * As above; with {@code lora} (null: full fine-tuning) the generator and the discriminator each train adapters of
+     * their own on the student's one frozen copy of the base, the discriminator's head whole.
+     */
+    public static Trainer.Result run(Path studentDir, LoraConfig lora, GadConfig cfg, TeacherResponses teacher, List<String> prompts,
+                                        Function<LanguageModel, Supplier<Map<String, Double>>> evaluation, Path out,
+                                        boolean resume, RunSettings settings, GameMonitor monitor, PrintWriter log) {
         try (LanguageModel student = LanguageModel.load(studentDir)) {
+            String base = studentDir.toAbsolutePath().normalize().toString();
+            if (lora != null) {
+                student.transformer().attach(Lora.init(student.config(), lora, base, student.manager(), cfg.seed()));
+            }
             long eos = student.config().eosTokenId();
             if (eos < 0) {
                 throw new UserError(studentDir + "/config.json: no eos_token_id (responses must end with one)");
@@ -51,7 +67,8 @@ public final class GadRun {
             }
             Map<String, Path> files = Map.of(Checkpoint.TOKENIZER, studentDir.resolve(Checkpoint.TOKENIZER));
             try (NDManager dm = NDManager.newBaseManager();
-                 Discriminator d = cfg.anyDiscriminator() ? Discriminator.fromStudent(studentDir, dm, cfg.seed()) : null) {
+                 Discriminator d = !cfg.anyDiscriminator() ? null : lora == null ? Discriminator.fromStudent(studentDir, dm, cfg.seed())
+                         : Discriminator.withAdapter(student.transformer(), lora, base, dm, cfg.seed())) {
                 GadStep step = new GadStep(student.transformer(), d, cfg, pairing.examples(), files, student.eosIds());
                 if (evaluation != null) {
                     step.evaluation(evaluation.apply(student));

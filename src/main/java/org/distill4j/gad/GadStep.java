@@ -24,7 +24,6 @@ import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.Checkpoint;
 import org.distill4j.lm.LanguageModel;
-import org.distill4j.lm.Safetensors;
 import org.distill4j.lm.Transformer;
 import org.distill4j.train.AdamW;
 import org.distill4j.train.AdamWConfig;
@@ -117,7 +116,7 @@ public final class GadStep implements TrainingStep {
     @Override
     public void start() {
         AdamWConfig adam = AdamWConfig.DEFAULT.withWeightDecay(cfg.weightDecay());
-        gOpt = new AdamW(generator.parameters(), adam);
+        gOpt = new AdamW(generator.trainableParameters(), adam);
         dOpt = discriminator == null ? null : new AdamW(discriminator.parameters(), adam);
     }
 
@@ -174,7 +173,9 @@ public final class GadStep implements TrainingStep {
         float[][] rewards = null;
         if (phase.trainDiscriminator()) {
             discriminator.setTrainable(true);
-            rewards = discriminatorPass.train(batch, samples, v);
+            long[][][] drawn = samples;
+            rewards = discriminator.backbone().trainingPass(ObjectiveStep.dropoutSeed(cfg.seed() ^ 0xD15CL, step, 0),
+                    () -> discriminatorPass.train(batch, drawn, v));
             float norm = GradientClipping.clipByGlobalNorm(discriminator.parameters(), cfg.discriminatorClip());
             v.put("d_grad_norm", (double) norm);
             if (Float.isFinite(norm) && Double.isFinite(v.get("d_loss"))) {
@@ -190,10 +191,13 @@ public final class GadStep implements TrainingStep {
         }
         if (phase.generator() != Phase.GeneratorUpdate.NONE) {
             generator.setTrainable(true);
-            double loss = phase.generator() == Phase.GeneratorUpdate.CROSS_ENTROPY
-                    ? crossEntropyUpdate(batch, v)
-                    : policyUpdate(batch, samples, rewards, v);
-            float norm = GradientClipping.clipByGlobalNorm(generator.parameters(), cfg.generatorClip());
+            long[][][] drawn = samples;
+            float[][] scored = rewards;
+            double loss = generator.trainingPass(ObjectiveStep.dropoutSeed(cfg.seed(), step, 0), // LoRA dropout's masks
+                    () -> phase.generator() == Phase.GeneratorUpdate.CROSS_ENTROPY
+                            ? crossEntropyUpdate(batch, v)
+                            : policyUpdate(batch, drawn, scored, v));
+            float norm = GradientClipping.clipByGlobalNorm(generator.trainableParameters(), cfg.generatorClip());
             v.put("g_grad_norm", (double) norm);
             if (Float.isFinite(norm) && Double.isFinite(loss)) {
                 gOpt.step(generatorLr.lr(step));
@@ -324,21 +328,16 @@ public final class GadStep implements TrainingStep {
         return loss;
     }
 
-    /** A frozen copy of the generator's current weights (GRPO's KL reference). */
+    /** A frozen copy of the generator's current weights (GRPO's KL reference; with LoRA the base shared, the adapters copied). */
     private Transformer snapshotGenerator() {
         referenceManager = NDManager.newBaseManager();
-        Map<String, NDArray> copy = new LinkedHashMap<>();
-        generator.parameters().forEach((k, a) -> {
-            NDArray c = referenceManager.create(a.toFloatArray(), a.getShape());
-            copy.put(k, c);
-        });
-        return Transformer.of(generator.config(), referenceManager, copy);
+        return generator.frozenCopy(referenceManager);
     }
 
     @Override
     public void save(Path dir, ObjectNode state) throws IOException {
         Path g = Files.createDirectories(dir.resolve(ObjectiveStep.STUDENT_DIR));
-        Checkpoint.writeFiles(g, generator, Safetensors.DType.F32, modelFiles);
+        Checkpoint.writeTrained(g, generator, modelFiles);
         gOpt.save(g.resolve(ObjectiveStep.OPTIMIZER_FILE));
         if (discriminator != null) {
             Path d = Files.createDirectories(dir.resolve(DISCRIMINATOR_DIR));
@@ -346,7 +345,7 @@ public final class GadStep implements TrainingStep {
             dOpt.save(d.resolve(ObjectiveStep.OPTIMIZER_FILE));
         }
         if (reference != null) {
-            Checkpoint.writeFiles(Files.createDirectories(dir.resolve(REFERENCE_DIR)), reference, Safetensors.DType.F32, Map.of());
+            Checkpoint.writeTrained(Files.createDirectories(dir.resolve(REFERENCE_DIR)), reference, Map.of());
         }
         state.put("g_step", gSteps);
         state.put("last_eval_g_step", lastEvalGSteps);
@@ -355,19 +354,17 @@ public final class GadStep implements TrainingStep {
     @Override
     public void restore(Path dir, JsonNode state) {
         Path g = dir.resolve(ObjectiveStep.STUDENT_DIR);
-        ObjectiveStep.readWeights(g.resolve(Checkpoint.WEIGHTS), generator.parameters());
+        Checkpoint.readTrained(g, generator);
         gOpt.load(g.resolve(ObjectiveStep.OPTIMIZER_FILE));
         if (discriminator != null) {
             Path d = dir.resolve(DISCRIMINATOR_DIR);
-            Map<String, NDArray> backbone = new LinkedHashMap<>(discriminator.parameters());
-            NDArray head = backbone.remove(Discriminator.HEAD);
-            ObjectiveStep.readWeights(d.resolve(Checkpoint.WEIGHTS), backbone);
-            ObjectiveStep.readWeights(d.resolve(Discriminator.HEAD_FILE), Map.of(Discriminator.HEAD, head));
+            discriminator.restore(d);
             dOpt.load(d.resolve(ObjectiveStep.OPTIMIZER_FILE));
         }
         if (Files.isDirectory(dir.resolve(REFERENCE_DIR))) {
             referenceManager = NDManager.newBaseManager();
-            reference = Checkpoint.loadTransformer(dir.resolve(REFERENCE_DIR), referenceManager);
+            reference = generator.frozenCopy(referenceManager);
+            Checkpoint.readTrained(dir.resolve(REFERENCE_DIR), reference);
         }
         gSteps = state.path("g_step").asLong();
         lastEvalGSteps = state.path("last_eval_g_step").asLong(-1);
@@ -376,7 +373,7 @@ public final class GadStep implements TrainingStep {
     /** The trained student as a checkpoint in the run directory itself, the discriminator beside it. */
     @Override
     public void saveFinal(Path outDir) throws IOException {
-        Checkpoint.writeFiles(outDir, generator, Safetensors.DType.F32, modelFiles);
+        Checkpoint.writeTrained(outDir, generator, modelFiles);
         if (discriminator != null) {
             discriminator.writeFiles(Files.createDirectories(outDir.resolve(DISCRIMINATOR_DIR)), modelFiles);
         }

@@ -154,13 +154,55 @@ public final class Checkpoint {
                 System.arraycopy(part.toFloatArray(), 0, block, 0, block.length);
             }
         });
+        copyFiles(dir, model.config(), extraFiles);
+    }
+
+    /**
+     * Writes what training changes of {@code model}: with LoRA adapters only the adapter (PEFT's two files, F32), the
+     * frozen base not at all; otherwise the whole checkpoint in F32. {@code extraFiles} are copied in either way.
+     */
+    public static void writeTrained(Path dir, Transformer model, Map<String, Path> extraFiles) throws IOException {
+        if (model.lora() == null) {
+            writeFiles(dir, model, Safetensors.DType.F32, extraFiles);
+        } else {
+            model.lora().write(dir, model.config());
+            copyFiles(dir, model.config(), extraFiles);
+        }
+    }
+
+    /** Reads back what {@link #writeTrained} wrote into the model's {@link Transformer#trainableParameters}. */
+    public static void readTrained(Path dir, Transformer model) {
+        readInto(dir.resolve(model.lora() == null ? WEIGHTS : Lora.WEIGHTS), model.trainableParameters());
+    }
+
+    /** Reads every named array from a safetensors file (F32, as training checkpoints are written). */
+    public static void readInto(Path file, Map<String, NDArray> arrays) {
+        try (Safetensors.Reader r = Safetensors.open(file)) {
+            for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+                e.getValue().set(r.readFloats(e.getKey()));
+            }
+        }
+    }
+
+    /** Loads the PEFT adapter in {@code adapterDir} onto {@code model} (its arrays in the model's manager). */
+    public static void attachAdapter(Path adapterDir, Transformer model) {
+        Lora.Loaded l = Lora.read(adapterDir, model.config(), model.manager());
+        if (!l.wholeModules().isEmpty()) {
+            throw new UserError(adapterDir.resolve(Lora.CONFIG) + ": modules_to_save " + l.wholeModules().keySet()
+                    + " belong to another head than a language model's");
+        }
+        model.attach(l.lora());
+    }
+
+    /** Copies {@code extraFiles} (by name) into {@code dir}, with a tokenizer_config.json beside a tokenizer.json. */
+    public static void copyFiles(Path dir, ModelConfig config, Map<String, Path> extraFiles) throws IOException {
         for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
             byte[] bytes = Files.readAllBytes(e.getValue());
             AtomicFiles.write(dir.resolve(e.getKey()), out -> out.write(bytes));
         }
         Path tokenizer = extraFiles.get(TOKENIZER);
         if (tokenizer != null && !extraFiles.containsKey(TokenizerConfig.FILE)) { // so AutoTokenizer loads the directory
-            TokenizerConfig.writeFor(dir, tokenizer, model.config());
+            TokenizerConfig.writeFor(dir, tokenizer, config);
         }
     }
 

@@ -38,9 +38,17 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Loads a Hugging Face checkpoint directory (tokenizer.json required). */
     public static LanguageModel load(Path dir) {
+        return load(dir, null);
+    }
+
+    /** Loads a checkpoint with a PEFT LoRA adapter directory applied on it ({@code adapter} null: none). */
+    public static LanguageModel load(Path dir, Path adapter) {
         NDManager base = NDManager.newBaseManager();
         try {
             Transformer t = Checkpoint.loadTransformer(dir, base);
+            if (adapter != null) {
+                Checkpoint.attachAdapter(adapter, t);
+            }
             Tokenizer tok = Checkpoint.loadTokenizer(dir, t.config());
             Set<Integer> eos = new LinkedHashSet<>(t.config().eosTokenIds());
             Path gen = dir.resolve(Checkpoint.GENERATION_CONFIG);

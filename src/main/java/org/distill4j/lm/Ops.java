@@ -2,6 +2,7 @@ package org.distill4j.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.distill4j.lm.Weights.Adapter;
 import org.distill4j.lm.Weights.Linear;
 import org.distill4j.lm.Weights.Norm;
 import org.distill4j.util.Scalars;
@@ -10,12 +11,23 @@ import org.distill4j.util.Scalars;
 final class Ops {
     private Ops() {}
 
+    /** x·Wᵀ + b, plus scale·dropout(x)·Aᵀ·Bᵀ when the projection has a LoRA adapter (PEFT's order of operations). */
     static NDArray linear(NDArray x, Linear l) {
+        NDArray y;
         if (l.conv1d()) {
-            NDArray y = x.matMul(l.weight());
-            return l.bias() == null ? y : y.add(l.bias());
+            y = x.matMul(l.weight());
+            y = l.bias() == null ? y : y.add(l.bias());
+        } else {
+            y = x.getNDArrayInternal().linear(x, l.weight(), l.bias()).singletonOrThrow();
         }
-        return x.getNDArrayInternal().linear(x, l.weight(), l.bias()).singletonOrThrow();
+        Adapter a = l.adapter();
+        if (a == null) {
+            return y;
+        }
+        NDArray in = a.dropout().apply(x);
+        NDArray low = in.getNDArrayInternal().linear(in, a.a(), null).singletonOrThrow();
+        NDArray up = low.getNDArrayInternal().linear(low, a.b(), null).singletonOrThrow();
+        return y.add(Scalars.mul(up, a.scale()));
     }
 
     /** The family's norm over the last axis. */

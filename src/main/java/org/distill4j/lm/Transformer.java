@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.distill4j.lm.Weights.Gated;
 import org.distill4j.lm.Weights.GatedPacked;
 import org.distill4j.lm.Weights.Layer;
@@ -33,7 +34,8 @@ public final class Transformer implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> params;
-    private final Weights weights;
+    private Weights weights;
+    private Lora lora;
     private final RopeTable rope;
     private final RopeTable localRope;
 
@@ -44,7 +46,7 @@ public final class Transformer implements AutoCloseable {
         this.config = config;
         this.manager = manager;
         this.params = params;
-        this.weights = WeightNames.bind(config, params);
+        this.weights = WeightNames.bind(config, params, null);
         this.rope = table(manager, config.rope(), config.maxPositionEmbeddings());
         this.localRope = config.localRope().equals(config.rope()) ? rope : table(manager, config.localRope(), config.maxPositionEmbeddings());
     }
@@ -149,11 +151,107 @@ public final class Transformer implements AutoCloseable {
         return weights;
     }
 
-    /** Marks every parameter as requiring (or not) a gradient. */
+    /**
+     * What training updates: the LoRA adapters' tensors (by PEFT name) when adapters are attached, the base
+     * frozen; otherwise every parameter.
+     */
+    public Map<String, NDArray> trainableParameters() {
+        return lora == null ? parameters() : lora.tensors();
+    }
+
+    /**
+     * Marks the {@link #trainableParameters} as requiring (or not) a gradient; with adapters the base never does, so
+     * it gets no gradient and no optimizer state.
+     */
     public void setTrainable(boolean trainable) {
         for (NDArray p : params.values()) {
-            p.setRequiresGradient(trainable);
+            p.setRequiresGradient(trainable && lora == null);
         }
+        if (lora != null) {
+            for (NDArray p : lora.tensors().values()) {
+                p.setRequiresGradient(trainable);
+            }
+        }
+    }
+
+    /** Applies LoRA adapters to this model's linear modules from now on (their arrays must outlive it or be its own). */
+    public void attach(Lora adapters) {
+        if (lora != null) {
+            throw new IllegalStateException("adapters already attached");
+        }
+        this.weights = WeightNames.bind(config, params, adapters.binding());
+        this.lora = adapters;
+    }
+
+    /** The attached adapters, or null. */
+    public Lora lora() {
+        return lora;
+    }
+
+    /**
+     * The same base arrays without this model's adapters, with its own manager {@code m} (e.g. a discriminator's
+     * backbone that gets adapters of its own). The base must stay frozen while both are in use.
+     */
+    public Transformer baseView(NDManager m) {
+        return new Transformer(config, m, params);
+    }
+
+    /**
+     * Runs a training computation with the adapters' dropout on, its masks drawn from {@code seed}; without adapters
+     * (or with dropout 0) it only runs it. The masks live until it returns, so its backward passes belong inside.
+     */
+    public <T> T trainingPass(long seed, Supplier<T> body) {
+        try (NDManager masks = manager.newSubManager()) {
+            return trainingPass(masks, seed, body);
+        }
+    }
+
+    /** As {@link #trainingPass(long, Supplier)} with the masks in {@code masks}, which must outlive the backward pass. */
+    public <T> T trainingPass(NDManager masks, long seed, Supplier<T> body) {
+        if (lora == null || lora.dropout().probability() == 0) {
+            return body.get();
+        }
+        lora.dropout().begin(masks, seed);
+        try {
+            return body.get();
+        } finally {
+            lora.dropout().end();
+        }
+    }
+
+    /**
+     * A frozen copy of this model's current state in {@code m} (e.g. GRPO's KL reference): with adapters, the base
+     * arrays are shared (frozen, so they cannot change) and only the adapters copied; without, every parameter is
+     * copied. Closing the copy closes {@code m} only.
+     */
+    public Transformer frozenCopy(NDManager m) {
+        if (lora != null) {
+            Transformer t = baseView(m);
+            t.attach(lora.copy(m));
+            return t;
+        }
+        Map<String, NDArray> copy = new LinkedHashMap<>();
+        params.forEach((k, a) -> copy.put(k, m.create(a.toFloatArray(), a.getShape()))); // F32, as trained weights are
+        return new Transformer(config, m, copy);
+    }
+
+    /**
+     * The base with the adapters merged into its weights (W + scale·B·A), without adapters, in {@code m}: what
+     * {@code distill merge} writes. Unadapted parameters are shared, not copied.
+     */
+    public Transformer merged(NDManager m) {
+        if (lora == null) {
+            throw new IllegalStateException("no adapters to merge");
+        }
+        Map<NDArray, String> names = new java.util.IdentityHashMap<>();
+        params.forEach((k, a) -> names.put(a, k));
+        Map<String, NDArray> out = new LinkedHashMap<>(params);
+        for (Weights.Linear l : weights.linears()) {
+            if (l.adapter() != null) {
+                out.put(names.get(l.weight()), l.merged(m).weight());
+            }
+        }
+        return new Transformer(config, m, out);
     }
 
     /**

@@ -25,6 +25,37 @@ final class WeightNames {
     /** A tensor by name and expected shape (null while only shapes are collected). */
     private interface Source {
         NDArray get(String name, long... shape);
+
+        /** The LoRA adapter of the linear module {@code module} (in → out features), or null. */
+        default Weights.Adapter adapter(String module, long in, long out) {
+            return null;
+        }
+    }
+
+    /** The adapters of a model by module name (Hugging Face's, without ".weight"). */
+    interface Adapters {
+        Weights.Adapter get(String module, long in, long out);
+    }
+
+    /** Input and output features of a linear module (the LM head excluded, as PEFT's all-linear excludes it). */
+    record LinearShape(long in, long out) {}
+
+    /** Every linear module of this config by name, in checkpoint order (PEFT's module names; no LM head). */
+    static Map<String, LinearShape> linears(ModelConfig c) {
+        Map<String, LinearShape> out = new LinkedHashMap<>();
+        walk(c, new Source() {
+            @Override
+            public NDArray get(String name, long... shape) {
+                return null;
+            }
+
+            @Override
+            public Weights.Adapter adapter(String module, long in, long o) {
+                out.put(module, new LinearShape(in, o));
+                return null;
+            }
+        });
+        return out;
     }
 
     /** Tensor names → shapes, in Hugging Face's order, for this config. */
@@ -38,8 +69,18 @@ final class WeightNames {
     }
 
     /** Binds parameters named as {@link #shapes} into typed weights (names and shapes already checked). */
-    static Weights bind(ModelConfig c, Map<String, NDArray> params) {
-        return walk(c, (name, shape) -> params.get(name));
+    static Weights bind(ModelConfig c, Map<String, NDArray> params, Adapters adapters) {
+        return walk(c, new Source() {
+            @Override
+            public NDArray get(String name, long... shape) {
+                return params.get(name);
+            }
+
+            @Override
+            public Weights.Adapter adapter(String module, long in, long out) {
+                return adapters == null ? null : adapters.get(module, in, out);
+            }
+        });
     }
 
     /**
@@ -75,7 +116,7 @@ final class WeightNames {
             String p = "model.layers." + i + ".";
             Weights.Qkv qkv;
             if (f == Family.PHI3) {
-                qkv = new Packed(Linear.of(s.get(p + "self_attn.qkv_proj.weight", q + 2 * kv, h), null));
+                qkv = new Packed(linear(s, p + "self_attn.qkv_proj", q + 2 * kv, h, false));
             } else {
                 qkv = new Separate(linear(s, p + "self_attn.q_proj", q, h, c.qkvBias()),
                         linear(s, p + "self_attn.k_proj", kv, h, c.qkvBias()),
@@ -86,17 +127,18 @@ final class WeightNames {
             Norm kNorm = f.qkNorm() ? norm(s, p + "self_attn.k_norm", d, false) : null;
             Weights.Ffn ffn;
             if (f == Family.PHI3) {
-                ffn = new GatedPacked(Linear.of(s.get(p + "mlp.gate_up_proj.weight", 2 * inter, h), null),
-                        Linear.of(s.get(p + "mlp.down_proj.weight", h, inter), null));
+                ffn = new GatedPacked(linear(s, p + "mlp.gate_up_proj", 2 * inter, h, false),
+                        linear(s, p + "mlp.down_proj", h, inter, false));
             } else {
                 // the existing checkpoints' order: the three weights, then the three biases
                 NDArray gate = s.get(p + "mlp.gate_proj.weight", inter, h);
                 NDArray up = s.get(p + "mlp.up_proj.weight", inter, h);
                 NDArray down = s.get(p + "mlp.down_proj.weight", h, inter);
                 boolean b = c.mlpBias();
-                ffn = new Gated(Linear.of(gate, b ? s.get(p + "mlp.gate_proj.bias", inter) : null),
-                        Linear.of(up, b ? s.get(p + "mlp.up_proj.bias", inter) : null),
-                        Linear.of(down, b ? s.get(p + "mlp.down_proj.bias", h) : null));
+                ffn = new Gated(new Linear(gate, b ? s.get(p + "mlp.gate_proj.bias", inter) : null, false,
+                                s.adapter(p + "mlp.gate_proj", h, inter)),
+                        new Linear(up, b ? s.get(p + "mlp.up_proj.bias", inter) : null, false, s.adapter(p + "mlp.up_proj", h, inter)),
+                        new Linear(down, b ? s.get(p + "mlp.down_proj.bias", h) : null, false, s.adapter(p + "mlp.down_proj", inter, h)));
             }
             Norm input = norm(s, p + "input_layernorm", h, false);
             Norm postAttention = norm(s, p + "post_attention_layernorm", h, false);
@@ -136,13 +178,13 @@ final class WeightNames {
 
     private static Linear linear(Source s, String name, long out, long in, boolean bias) {
         NDArray w = s.get(name + ".weight", out, in);
-        return Linear.of(w, bias ? s.get(name + ".bias", out) : null);
+        return new Linear(w, bias ? s.get(name + ".bias", out) : null, false, s.adapter(name, in, out));
     }
 
     /** GPT-2's Conv1D: weight [in, out]. */
     private static Linear conv1d(Source s, String name, long in, long out) {
         NDArray w = s.get(name + ".weight", in, out);
-        return new Linear(w, s.get(name + ".bias", out), true);
+        return new Linear(w, s.get(name + ".bias", out), true, s.adapter(name, in, out));
     }
 
     private static Norm norm(Source s, String name, long size, boolean bias) {

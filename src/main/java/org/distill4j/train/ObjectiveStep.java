@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.distill4j.lm.Checkpoint;
-import org.distill4j.lm.Safetensors;
 import org.distill4j.lm.Transformer;
 import org.distill4j.util.Json;
 
@@ -47,13 +46,13 @@ public final class ObjectiveStep implements TrainingStep {
     public void start() {
         objective.start();
         model.setTrainable(true);
-        opt = new AdamW(model.parameters(), config.adamw());
+        opt = new AdamW(model.trainableParameters(), config.adamw());
     }
 
     @Override
     public Outcome step(long step) {
         long t0 = System.nanoTime();
-        Map<String, NDArray> params = model.parameters();
+        Map<String, NDArray> params = model.trainableParameters();
         double loss = 0;
         long tokens = 0;
         Map<String, Double> extra = new LinkedHashMap<>();
@@ -61,7 +60,9 @@ public final class ObjectiveStep implements TrainingStep {
         for (int micro = 0; micro < config.accumulation() && finite; micro++) {
             try (NDManager m = model.manager().newSubManager();
                  GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                Objective.Loss l = objective.loss(m, step, micro);
+                int mb = micro;
+                // with LoRA dropout, its masks: a function of the seed, the step and the micro-batch
+                Objective.Loss l = model.trainingPass(m, dropoutSeed(config.seed(), step, micro), () -> objective.loss(m, step, mb));
                 float v = l.value().toFloatArray()[0];
                 if (!Float.isFinite(v)) {
                     finite = false;
@@ -95,6 +96,11 @@ public final class ObjectiveStep implements TrainingStep {
         return new Outcome(true, values);
     }
 
+    /** The seed of one micro-batch's LoRA dropout masks. */
+    public static long dropoutSeed(long seed, long step, int micro) {
+        return seed ^ (0x9E3779B97F4A7C15L * (1_000_003L * step + micro + 1)); // LoraDropout's SplittableRandom mixes it
+    }
+
     /** step, epoch, the LR of the last update, then the means (tokens/s as total tokens over total time). */
     @Override
     public ObjectNode row(long step, MetricsWindow w) {
@@ -126,29 +132,25 @@ public final class ObjectiveStep implements TrainingStep {
     @Override
     public void save(Path dir, ObjectNode state) throws IOException {
         Path student = Files.createDirectories(dir.resolve(STUDENT_DIR));
-        Checkpoint.writeFiles(student, model, Safetensors.DType.F32, modelFiles);
+        Checkpoint.writeTrained(student, model, modelFiles); // with LoRA: the adapter only, the base is frozen
         opt.save(student.resolve(OPTIMIZER_FILE));
     }
 
     @Override
     public void restore(Path dir, JsonNode state) {
         Path student = dir.resolve(STUDENT_DIR);
-        readWeights(student.resolve(Checkpoint.WEIGHTS), model.parameters());
+        Checkpoint.readTrained(student, model);
         opt.load(student.resolve(OPTIMIZER_FILE));
     }
 
     /** Reads every named parameter from a safetensors file (F32, as checkpoints are written). */
     public static void readWeights(Path file, Map<String, NDArray> params) {
-        try (Safetensors.Reader r = Safetensors.open(file)) {
-            for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                e.getValue().set(r.readFloats(e.getKey()));
-            }
-        }
+        Checkpoint.readInto(file, params);
     }
 
     @Override
     public void saveFinal(Path outDir) throws IOException {
-        Checkpoint.writeFiles(outDir, model, Safetensors.DType.F32, modelFiles);
+        Checkpoint.writeTrained(outDir, model, modelFiles);
     }
 
     @Override

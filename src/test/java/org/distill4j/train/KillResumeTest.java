@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.distill4j.cli.Main;
+import org.distill4j.lm.Lora;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,6 +49,23 @@ class KillResumeTest {
     @Test
     void seqkd() throws Exception {
         check(TrainingRuns.gad(tmp, true), 8, 3, "model.safetensors");
+    }
+
+    @Test
+    void sftWithLoraAdapters() throws Exception {
+        check(TrainingRuns.sftLora(tmp), 8, 3, Lora.WEIGHTS);
+    }
+
+    @Test
+    void kdWithLoraAdapters() throws Exception {
+        check(TrainingRuns.withLora(TrainingRuns.kd(tmp)), 8, 3, Lora.WEIGHTS);
+    }
+
+    @Test
+    void gadWithLoraAdaptersOnGeneratorAndDiscriminator() throws Exception {
+        check(TrainingRuns.withLora(TrainingRuns.gad(tmp, false)), 8, 3, Lora.WEIGHTS);
+        TrainingRuns.assertSameWeights(tmp.resolve("straight/discriminator").resolve(Lora.WEIGHTS),
+                tmp.resolve("crashed/discriminator").resolve(Lora.WEIGHTS));
     }
 
     @Test

@@ -56,4 +56,14 @@ class LiveArraysTest {
     void gad() throws Exception {
         check(TrainingRuns.gad(tmp, false));
     }
+
+    @Test
+    void sftWithLora() throws Exception {
+        check(TrainingRuns.sftLora(tmp));
+    }
+
+    @Test
+    void gadWithLora() throws Exception {
+        check(TrainingRuns.withLora(TrainingRuns.gad(tmp, false)));
+    }
 }

@@ -40,12 +40,46 @@ public final class TrainingRuns {
                 "--eval-every", "4", "--log-every", String.valueOf(logEvery), "--seed", "5"));
     }
 
+    /** The LoRA flags the LoRA runs of these tests add: every linear module, dropout on (its masks are part of a run). */
+    public static final List<String> LORA = List.of("--lora-r", "4", "--lora-alpha", "8", "--lora-dropout", "0.1");
+
+    /** A verb's run with LoRA adapters ({@link #LORA}) on its student. */
+    public static Verb withLora(Verb verb) {
+        return (out, steps, saveEvery, logEvery) -> {
+            List<String> a = verb.args(out, steps, saveEvery, logEvery);
+            a.addAll(LORA);
+            return a;
+        };
+    }
+
+    /** sft with LoRA adapters on a base trained for 2 steps by {@link #sft} (adapters need a base, not --init). */
+    public static Verb sftLora(Path dir) throws Exception {
+        Verb sft = sft(dir);
+        Path base = dir.resolve("base");
+        assertThat(Main.run(sft.args(base, 2, 2, 1).toArray(String[]::new))).isZero();
+        return withLora((out, steps, saveEvery, logEvery) -> {
+            List<String> a = sft.args(out, steps, saveEvery, logEvery);
+            int init = a.indexOf("--init");
+            a.subList(init, init + 4).clear(); // --init config.json --tokenizer tokenizer.json
+            a.addAll(List.of("--model", base.toString()));
+            return a;
+        });
+    }
+
     /** kd from a live teacher over a fixed offline set: the teacher's next pass runs ahead on its own thread. */
     public static Verb kd(Path dir) throws Exception {
+        return kd(dir, 2, false);
+    }
+
+    /**
+     * As {@link #kd(Path)} with a teacher trained by sft for {@code teacherSteps} steps (the student for 2), the student
+     * from the teacher's initial weights when {@code sameInit} (else from other ones).
+     */
+    public static Verb kd(Path dir, int teacherSteps, boolean sameInit) throws Exception {
         Verb sft = sft(dir);
         for (String name : List.of("teacher", "student")) {
-            List<String> args = sft.args(dir.resolve(name), 2, 2, 1);
-            args.set(args.indexOf("--seed") + 1, name.equals("teacher") ? "7" : "8"); // two different models
+            List<String> args = sft.args(dir.resolve(name), name.equals("teacher") ? teacherSteps : 2, 100, 1);
+            args.set(args.indexOf("--seed") + 1, name.equals("teacher") || sameInit ? "7" : "8"); // two different models
             assertThat(Main.run(args.toArray(String[]::new))).isZero();
         }
         return (out, steps, saveEvery, logEvery) -> new ArrayList<>(List.of("kd", "--teacher", dir.resolve("teacher").toString(),
