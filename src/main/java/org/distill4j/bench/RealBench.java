@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
 import org.distill4j.lm.Checkpoint;
+import org.distill4j.lm.InitialValues;
 import org.distill4j.lm.ModelConfig;
 import org.distill4j.lm.Safetensors;
 import org.distill4j.lm.Transformer;
@@ -93,7 +94,7 @@ public final class RealBench {
         SplittableRandom rng = new SplittableRandom(c.seed());
         Map<String, long[]> shapes = Transformer.parameterShapes(mc);
         Safetensors.writeStreaming(weights, shapes, Safetensors.DType.BF16,
-                (name, offset, block) -> Transformer.fillInitialValues(mc, name, block, rng));
+                (name, offset, block) -> InitialValues.fill(mc, name, block, rng));
         return true;
     }
 

@@ -94,43 +94,9 @@ public final class Transformer implements AutoCloseable {
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
             long[] shape = e.getValue();
-            params.put(e.getKey(), m.create(initialValues(config, e.getKey(), shape, rng), new Shape(shape)));
+            params.put(e.getKey(), m.create(InitialValues.of(config, e.getKey(), shape, rng), new Shape(shape)));
         }
         return new Transformer(config, m, params);
-    }
-
-    /**
-     * The initial values of one parameter as {@link #random} draws them, the parameters taken in
-     * {@link #parameterShapes} order from one {@code rng} (for writing a random checkpoint tensor by tensor).
-     */
-    public static float[] initialValues(ModelConfig config, String name, long[] shape, SplittableRandom rng) {
-        float[] data = new float[Math.toIntExact(new Shape(shape).size())];
-        fillInitialValues(config, name, data, rng);
-        return data;
-    }
-
-    /**
-     * The next {@code block.length} initial values of tensor {@code name}: filling a tensor block by block from one
-     * stream gives the values {@link #initialValues} gives it whole.
-     */
-    public static void fillInitialValues(ModelConfig config, String name, float[] block, SplittableRandom rng) {
-        if (WeightNames.isNormWeight(name)) {
-            java.util.Arrays.fill(block, config.family().norm() == Family.NormKind.RMS_UNIT_OFFSET ? 0f : 1f);
-        } else if (name.endsWith(".bias")) {
-            java.util.Arrays.fill(block, 0f);
-        } else {
-            for (int i = 0; i < block.length; i++) {
-                block[i] = (float) (0.02 * gaussian(rng));
-            }
-        }
-    }
-
-    private static double gaussian(SplittableRandom rng) {
-        // Box-Muller: SplittableRandom has no nextGaussian before Java 17's RandomGenerator default, and
-        // this keeps the stream explicit and reproducible across JDKs.
-        double u1 = rng.nextDouble();
-        double u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
     }
 
     public ModelConfig config() {

@@ -42,7 +42,7 @@ class RealBenchTest {
         try (Safetensors.Reader r = Safetensors.open(c.checkpoint().resolve(Checkpoint.WEIGHTS))) {
             java.util.SplittableRandom rng = new java.util.SplittableRandom(c.seed());
             for (var e : org.distill4j.lm.Transformer.parameterShapes(c.modelConfig()).entrySet()) {
-                float[] want = org.distill4j.lm.Transformer.initialValues(c.modelConfig(), e.getKey(), e.getValue(), rng);
+                float[] want = org.distill4j.lm.InitialValues.of(c.modelConfig(), e.getKey(), e.getValue(), rng);
                 float[] got = r.readFloats(e.getKey());
                 for (int i = 0; i < want.length; i++) {
                     assertThat(got[i]).as(e.getKey()).isCloseTo(want[i], org.assertj.core.data.Offset.offset(Math.abs(want[i]) / 128 + 1e-30f));
