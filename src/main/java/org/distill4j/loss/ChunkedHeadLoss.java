@@ -135,7 +135,9 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows, double logitSoftc
             NDArray w = own(scope, head.stopGradient()).get(new NDIndex(":" + vocab));
             NDArray wt = own(scope, weights.stopGradient());
             NDArray tg = targets == null ? null : own(scope, targets.stopGradient());
-            NDArray gradHead = scope.zeros(new Shape(vocab, hs.get(1)), hidden.getDataType());
+            // a frozen head (LoRA trains adapters only) gets no [V, H] gradient: neither its buffer nor its matmuls
+            boolean headTrains = training && head.hasGradient();
+            NDArray gradHead = headTrains ? scope.zeros(new Shape(vocab, hs.get(1)), hidden.getDataType()) : null;
             NDList gradHidden = new NDList();
             double divergence = 0;
             double nll = 0;
@@ -163,7 +165,9 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows, double logitSoftc
                         JniUtils.setGradMode(false);
                         NDArray g = raw.getGradient().squeeze(0);
                         gradHidden.add(own(scope, g.matMul(w)));
-                        gradHead.addi(g.transpose().matMul(hb));
+                        if (headTrains) {
+                            gradHead.addi(g.transpose().matMul(hb));
+                        }
                     }
                     if (diagnosticsK > 0 && t != null) {
                         diagnostics.add(diagnose(logits, t, valid, diagnosticsK));
@@ -175,12 +179,15 @@ public record ChunkedHeadLoss(DistillationLoss loss, int rows, double logitSoftc
             if (training) {
                 JniUtils.setGradMode(true);
                 NDArray gh = NDArrays.concat(gradHidden);
-                NDArray gw = gradHead;
-                long extra = head.getShape().get(0) - vocab;
-                if (extra > 0) {
-                    gw = gw.concat(scope.zeros(new Shape(extra, hs.get(1)), gw.getDataType()));
+                NDArray surrogate = hidden.mul(gh).sum();
+                if (headTrains) {
+                    NDArray gw = gradHead;
+                    long extra = head.getShape().get(0) - vocab;
+                    if (extra > 0) {
+                        gw = gw.concat(scope.zeros(new Shape(extra, hs.get(1)), gw.getDataType()));
+                    }
+                    surrogate = surrogate.add(head.mul(gw).sum());
                 }
-                NDArray surrogate = hidden.mul(gh).sum().add(head.mul(gw).sum());
                 objective = own(owner, surrogate.sub(surrogate.stopGradient()).add(value));
             }
             return new Result(objective, divergence, nll, diagnostics.isEmpty() ? null : Diagnostics.combine(diagnostics));

@@ -105,6 +105,43 @@ class ChunkedHeadLossTest {
         compare(null, 1.0, 0, 1000, null, student, vocab);
     }
 
+    @Test
+    void aFrozenHeadGetsNoGradientAndTheRestOfTheNetworkTheSame() {
+        // LoRA freezes the head: the block-wise path then builds no [V, H] gradient, and what reaches the layers is unchanged
+        Transformer student = model(40, 16, false, 2);
+        student.setTrainable(true);
+        Map<String, float[]> trained = blockWiseGradients(student);
+        student.headWeight().setRequiresGradient(false);
+        Map<String, float[]> frozen = blockWiseGradients(student);
+        assertThat(student.headWeight().hasGradient()).isFalse();
+        assertThat(frozen).doesNotContainKey("lm_head.weight");
+        trained.remove("lm_head.weight");
+        assertThat(frozen.keySet()).isEqualTo(trained.keySet());
+        GradientSnapshot.assertClose(trained, frozen, 1e-6);
+    }
+
+    private Map<String, float[]> blockWiseGradients(Transformer student) {
+        long[] ids = ids(40);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray input = m.create(ids, new Shape(B, T));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray hidden = student.hidden(input, null, null, null).reshape(B * T, -1);
+                gc.backward(new ChunkedHeadLoss(null, 5).compute(hidden, student.headWeight(), 40, null,
+                        m.create(mask(), new Shape(B * T)), m.create(next(ids, 40), new Shape(B * T)), 1.0, 0.1, 0).objective());
+            }
+        }
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (var e : student.parameters().entrySet()) {
+            if (e.getValue().hasGradient()) {
+                NDArray g = e.getValue().getGradient();
+                out.put(e.getKey(), g.toFloatArray());
+                g.subi(g);
+                g.close();
+            }
+        }
+        return out;
+    }
+
     /** Objective and gradients, plain vs blocks; {@code extraVocab} pads the student's vocabulary. */
     private void compare(DistillationLoss loss, double ce, int topK, int rows, boolean tied, int extraVocab) {
         int vocab = 40;
