@@ -86,6 +86,29 @@ class StepDecoderTest {
     }
 
     @Test
+    void aLoraAdaptedModelDecodesItsOwnTokensInTheServersBatchToo() {
+        // serve --adapter: the server's decoder on base + PEFT adapter (tools/fixtures/lora_fixtures.py, non-zero B) gives
+        // the adapted model's greedy tokens, which are not the base model's
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer base = Checkpoint.loadTransformer(Fixtures.path("families/llama"), m);
+             Transformer adapted = Checkpoint.loadTransformer(Fixtures.path("families/llama"), m)) {
+            Checkpoint.attachAdapter(Fixtures.path("lora/llama"), adapted);
+            SamplingParams greedy = SamplingParams.of(0, 12, 0, Set.of());
+            List<Sample> expected = alone(adapted, greedy, 12);
+            List<Sample> plain = alone(base, greedy, 12);
+            boolean differs = false;
+            for (int i = 0; i < PROMPTS.length; i++) {
+                differs |= !java.util.Arrays.equals(plain.get(i).tokens(), expected.get(i).tokens());
+            }
+            assertThat(differs).as("the adapter changes some greedy continuation").isTrue();
+            List<StepDecoder.Row> rows = staggered(adapted, greedy, 12, 64);
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertThat(rows.get(i).generated()).as("prompt %d", i).containsExactly(expected.get(i).tokens());
+            }
+        }
+    }
+
+    @Test
     void seededRowsDrawTheirOwnStreamWhateverTheBatch() {
         try (NDManager m = NDManager.newBaseManager();
              Transformer model = Checkpoint.loadTransformer(Fixtures.path("lm/llama_gqa_tied"), m)) {
