@@ -59,12 +59,6 @@ public final class HackingDetector {
      */
     static final double STILL_FALLING_SE = 2.0;
 
-    /**
-     * Noise units by which the held-out proxy must have turned up from its minimum, on top of leaving its power law, for
-     * a flag without the oracle. A second condition, so lower than k; docs/hacking-detector.md ("False alarms").
-     */
-    static final double TURN_K = 2.0;
-
     /** Floor of the power-law fit's noise, in log units (2 %). */
     static final double MIN_LOG_NOISE = 0.02;
 
@@ -108,7 +102,6 @@ public final class HackingDetector {
         // because every evaluation reuses the same teacher samples (see golden())
         double noise = Math.max(Math.sqrt(ss / Math.max(1, window - 2)), MIN_LOG_NOISE);
         double threshold = k * noise * Math.sqrt(1 + 1.0 / sustain);
-        String deviated = null;
         for (int i = window; i + sustain <= pts.size(); i++) {
             double mean = 0;
             for (int j = i; j < i + sustain; j++) {
@@ -117,60 +110,16 @@ public final class HackingDetector {
             }
             if (mean > threshold) {
                 long onset = pts.get(i).step();
-                String left = String.format("proxy left its power law (slope %.3f fitted on the first %d evaluations): from step %d, "
-                        + "%d evaluations lie above it by %.3f in log units on average (> %.1f noise units of %.3f)",
-                        fit[1], window, onset, sustain, mean, k, noise);
-                Optional<String> up = turnedUp(pts, window);
-                if (up.isPresent()) {
-                    return Verdict.hacking(onset, left + ", and " + up.get());
-                }
-                deviated = left;
-                break;
+                return Verdict.hacking(onset, String.format(
+                        "proxy left its power law (slope %.3f fitted on the first %d evaluations): from step %d, %d evaluations "
+                                + "lie above it by %.3f in log units on average (> %.1f noise units of %.3f)",
+                        fit[1], window, onset, sustain, mean, k, noise));
             }
-        }
-        if (deviated != null) {
-            // a student at the limit of what it can learn from its teacher levels off too: without a turn, not a flag
-            return Verdict.none(deviated + ", but it levelled off without turning up (the student may be at the limit of what it "
-                    + "can learn from the teacher)");
         }
         String followed = String.format("proxy follows its power law (slope %.3f fitted on the first %d evaluations)", fit[1], window);
         List<Point> logs = pts.stream().map(p -> new Point(p.step(), Math.log(p.value()), 0)).toList();
         return stillFalling(logs, MIN_LOG_NOISE, "the proxy", true).map(r -> new Verdict(Status.UNDETERMINED, Optional.empty(),
                 followed + "; " + r)).orElseGet(() -> Verdict.none(followed));
-    }
-
-    /**
-     * Whether the proxy has turned up: the mean log proxy of the last {@code sustain} evaluations lies above the lowest
-     * mean of {@code sustain} consecutive evaluations by more than {@link #TURN_K}·σ·√(2/sustain) (the noise of a
-     * difference of two such means), σ being the noise of the evaluations after the early window ({@link #curveNoise}
-     * of their logs, at least {@link #MIN_LOG_NOISE}). Means, not the single lowest point: the minimum of a noisy curve
-     * lies below its level by about two noise units. The reason, or empty.
-     */
-    Optional<String> turnedUp(List<Point> pts, int window) {
-        double[] logs = pts.stream().mapToDouble(p -> Math.log(p.value())).toArray();
-        if (logs.length - window < sustain + 2) {
-            return Optional.empty();
-        }
-        double lowest = Double.POSITIVE_INFINITY;
-        double mean = 0;
-        for (int i = 0; i + sustain <= logs.length; i++) {
-            mean = 0;
-            for (int j = i; j < i + sustain; j++) {
-                mean += logs[j] / sustain;
-            }
-            lowest = Math.min(lowest, mean);
-        }
-        List<Point> late = new java.util.ArrayList<>();
-        for (int i = window; i < logs.length; i++) {
-            late.add(new Point(pts.get(i).step(), logs[i], 0));
-        }
-        double sigma = Math.max(curveNoise(late), MIN_LOG_NOISE);
-        double rise = mean - lowest; // mean: the last window's
-        if (rise <= TURN_K * sigma * Math.sqrt(2.0 / sustain)) {
-            return Optional.empty();
-        }
-        return Optional.of(String.format("turned up: its last %d evaluations average %.3f in log units above its lowest %d "
-                + "(> %.0f noise units of %.3f)", sustain, rise, sustain, TURN_K, sigma));
     }
 
     /**

