@@ -197,6 +197,19 @@ public final class RealBench {
         return out;
     }
 
+    /**
+     * Whether a full fine-tune's state ({@link #trainingStateBytes}) stays within 80 % of {@code availableBytes}
+     * (unknown, -1: assumed to fit): bench real and bench lora skip their full training phase otherwise.
+     */
+    public static boolean fullTrainingFits(ModelConfig c, long availableBytes) {
+        return availableBytes <= 0 || trainingStateBytes(c) <= 0.8 * availableBytes;
+    }
+
+    /** Where bench real and bench lora keep a model's random checkpoint unless told: runs/bench-real/&lt;name&gt;. */
+    public static Path defaultCheckpoint(String name) {
+        return Path.of("runs", "bench-real", name.toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** MemAvailable in bytes, or -1. */
     public static long availableBytes() {
         double mb = PeakRss.availableMegabytes();

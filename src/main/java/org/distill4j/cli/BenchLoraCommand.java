@@ -71,7 +71,7 @@ final class BenchLoraCommand implements Callable<Integer> {
     public Integer call() {
         ModelConfig.read(modelConfig);
         RealBench.Config c = new RealBench.Config(name,
-                checkpoint != null ? checkpoint : Path.of("runs", "bench-real", name.toLowerCase(java.util.Locale.ROOT)),
+                checkpoint != null ? checkpoint : RealBench.defaultCheckpoint(name),
                 Json.read(modelConfig), 1, 1, 1, trainBatch, trainSeq, trainSteps, seed);
         LoraConfig adapters = lora.config();
         if (adapters == null) {
@@ -89,7 +89,7 @@ final class BenchLoraCommand implements Callable<Integer> {
         long state = RealBench.trainingStateBytes(c.modelConfig());
         long available = RealBench.availableBytes();
         boolean full = !skipFull;
-        if (full && available > 0 && state > 0.8 * available) {
+        if (full && !RealBench.fullTrainingFits(c.modelConfig(), available)) {
             full = false;
             System.err.printf("bench lora: full fine-tuning skipped: its F32 weights, gradients and AdamW moments (%.1f GiB before "
                     + "activations) exceed 80 %% of MemAvailable (%.1f GiB)%n", state / 1073741824.0, available / 1073741824.0);

@@ -67,7 +67,7 @@ final class BenchRealCommand implements Callable<Integer> {
     public Integer call() {
         ModelConfig.read(modelConfig); // a bad config.json fails here, naming the file
         RealBench.Config c = new RealBench.Config(name,
-                checkpoint != null ? checkpoint : Path.of("runs", "bench-real", name.toLowerCase(java.util.Locale.ROOT)),
+                checkpoint != null ? checkpoint : RealBench.defaultCheckpoint(name),
                 Json.read(modelConfig), prompts, promptTokens, newTokens, trainBatch, trainSeq, trainSteps, seed);
         ModelConfig mc = c.modelConfig();
         long state = RealBench.trainingStateBytes(mc);
@@ -75,7 +75,7 @@ final class BenchRealCommand implements Callable<Integer> {
         boolean train = !skipTrain;
         String note = String.format("%d parameters; a full fine-tune holds %.1f GiB of F32 weights, gradients and AdamW moments "
                 + "before activations; MemAvailable %.1f GiB", mc.parameterCount(), state / 1073741824.0, available / 1073741824.0);
-        if (train && !forceTrain && available > 0 && state > 0.8 * available) {
+        if (train && !forceTrain && !RealBench.fullTrainingFits(mc, available)) {
             train = false;
             note += "; training skipped (--force-train to run it)";
         }
