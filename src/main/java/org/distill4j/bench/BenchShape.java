@@ -25,7 +25,12 @@ public record BenchShape(String name, int hidden, int layers, int heads, int int
     }
 
     public ModelConfig config(int vocabSize) {
-        return ModelConfig.llama(vocabSize, hidden, intermediate, layers, heads, heads, 512, true, 1, 2, 0);
+        return config(vocabSize, 512);
+    }
+
+    /** With room for {@code positions} tokens (at least the usual 512). */
+    public ModelConfig config(int vocabSize, int positions) {
+        return ModelConfig.llama(vocabSize, hidden, intermediate, layers, heads, heads, Math.max(512, positions), true, 1, 2, 0);
     }
 
     public BenchShape withVocab(int vocabSize) {

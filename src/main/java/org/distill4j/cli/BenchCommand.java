@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on the shapes of shared/bench/pytorch_peer.py.",
         subcommands = {BenchCommand.Generate.class, BenchCommand.Train.class, BenchCommand.Kd.class, BenchTopKCommand.class,
-            BenchRealCommand.class, BenchServeCommand.class, BenchLoraCommand.class})
+            BenchRealCommand.class, BenchServeCommand.class, BenchLoraCommand.class, BenchSamplingCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -79,11 +79,8 @@ public final class BenchCommand implements Runnable {
             }
             if (rounds > 1 && peerPython != null) {
                 ratios.forEach((shape, list) -> {
-                    List<Double> sorted = list.stream().sorted().toList();
-                    int n = sorted.size();
-                    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
                     System.out.printf("{\"workload\":\"%s\",\"config\":\"%s\",\"rounds\":%d,\"median_ratio\":%.2f,\"ratios\":%s}%n",
-                            workload, shape, n, median, list.stream().map(x -> String.format("%.2f", x)).toList());
+                            workload, shape, list.size(), org.distill4j.util.Moments.median(list), list.stream().map(x -> String.format("%.2f", x)).toList());
                 });
             }
             return 0;
@@ -126,8 +123,9 @@ public final class BenchCommand implements Runnable {
                     double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
                             GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
                     Double theirs = peer.get("generate/" + s);
-                    ratios.put(s, report("generate", s, GenerateBench.tokensPerSecond(m, shape, reps), rates.square(), flops, rates.best(), peer,
-                            String.format(",\"gemm_floor_tok_s\":%.0f%s", floor,
+                    double tokS = GenerateBench.tokensPerSecond(m, shape, reps);
+                    ratios.put(s, report("generate", s, tokS, rates.square(), flops, rates.best(), peer,
+                            String.format(",\"gemm_floor_tok_s\":%.0f,\"gemm_floor_fraction\":%.2f%s", floor, tokS / floor,
                                     theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs))));
                 }
                 return ratios;

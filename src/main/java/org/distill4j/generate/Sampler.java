@@ -15,23 +15,44 @@ import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 
 /**
- * Batched, KV-cached sampling. Prompts of different lengths are left-padded into one batch (padding
- * keys masked, positions counted per row), so one prefill and one incremental step per token serve
- * the whole batch. Every (prompt, sample) row draws from its own seeded stream.
+ * Batched, KV-cached sampling of many prompts, driving {@link StepDecoder} (the project's one decoding path). Rows
+ * (prompt × sample) run in a batch of at most {@code maxBatch}; a row that ends (EOS, a stop string, its length) leaves
+ * and the next waiting row takes its slot at once (continuous batching), so short responses do not wait for the
+ * longest one. The n samples of a prompt join together and share one prefill of it. Every (prompt, sample) row draws
+ * from its own seeded stream, so samples do not depend on the batch they ran in.
  */
 public final class Sampler {
+    /**
+     * How rows share the batch: {@code continuous} lets a waiting row take a finished row's slot at once (else a batch
+     * of rows runs until its last row ends, the others riding along); {@code sharePrompts} prefills equal prompts once.
+     * {@link #STATIC_UNSHARED} is the algorithm before either existed, kept as the benchmarks' baseline.
+     */
+    public record Batching(boolean continuous, boolean sharePrompts) {
+        public static final Batching DEFAULT = new Batching(true, true);
+        public static final Batching STATIC_UNSHARED = new Batching(false, false);
+    }
+
     private final Transformer model;
     private final Tokenizer tokenizer;
     private final int maxBatch;
+    private final Batching batching;
 
     /**
      * @param tokenizer may be null: samples then carry tokens only (no text, no stop strings)
      * @param maxBatch  rows (prompt × sample) decoded together
      */
-    public Sampler(Transformer model, Tokenizer tokenizer, int maxBatch) {
+    public Sampler(Transformer model, Tokenizer tokenizer, int maxBatch, Batching batching) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
+        }
         this.model = model;
         this.tokenizer = tokenizer;
         this.maxBatch = maxBatch;
+        this.batching = batching;
+    }
+
+    public Sampler(Transformer model, Tokenizer tokenizer, int maxBatch) {
+        this(model, tokenizer, maxBatch, Batching.DEFAULT);
     }
 
     public Sampler(Transformer model, Tokenizer tokenizer) {
@@ -60,6 +81,12 @@ public final class Sampler {
         return generate(prompts, (prompt, sample) -> stream(promptSeeds[prompt], 0, sample), p, done -> { });
     }
 
+    /** Independent stream of row (prompt, sample): SplittableRandom's split is not order-free, so mix. */
+    static SplittableRandom stream(long seed, int prompt, int sample) {
+        long h = seed * 0x9E3779B97F4A7C15L + prompt * 0xBF58476D1CE4E5B9L + sample * 0x94D049BB133111EBL;
+        return new SplittableRandom(new SplittableRandom(h).nextLong());
+    }
+
     /** The random stream of each (prompt, sample) row. */
     private interface RowStreams {
         SplittableRandom of(int prompt, int sample);
@@ -80,143 +107,107 @@ public final class Sampler {
             }
         }
         int rows = prompts.size() * p.n();
-        List<Sample> out = new ArrayList<>(rows);
+        Sample[] out = new Sample[rows];
         int done = 0;
-        // sampling never needs gradients: inside a GradientCollector (an online source draws its batch while the
-        // training step's collector is open) autograd would otherwise record every decoding op of a trainable model
-        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
-        if (gradMode) {
-            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-        }
-        try {
-            for (int start = 0; start < rows; start += maxBatch) {
-                int end = Math.min(rows, start + maxBatch);
-                out.addAll(generateChunk(prompts, streams, p, start, end));
-                done += end - start;
-                progress.accept(done);
+        int next = 0;
+        List<Pending> running = new ArrayList<>();
+        // headroom: a batch's rows draw at most maxNewTokens each before a compaction makes room again
+        try (StepDecoder decoder = new StepDecoder(model, maxBatch, batching.sharePrompts(), p.maxNewTokens() + 1)) {
+            while (done < rows) {
+                if (batching.continuous() || running.isEmpty()) {
+                    next = admit(prompts, streams, p, next, rows, running);
+                }
+                List<StepDecoder.Row> step = new ArrayList<>(running.size());
+                for (Pending r : running) {
+                    step.add(r.row);
+                }
+                List<StepDecoder.Token> tokens = decoder.step(step);
+                for (int i = 0; i < running.size(); i++) {
+                    Pending r = running.get(i);
+                    if (r.finish == null && r.accept(tokens.get(i), p)) {
+                        out[r.index] = r.sample(p);
+                        done++;
+                        progress.accept(done);
+                    }
+                }
+                if (batching.continuous()) {
+                    running.removeIf(r -> r.finish != null);
+                } else if (running.stream().allMatch(r -> r.finish != null)) {
+                    running.clear(); // a static batch ends with its last row; finished rows rode along until then
+                }
             }
-        } finally {
-            if (gradMode) {
-                ai.djl.pytorch.jni.JniUtils.setGradMode(true);
-            }
         }
-        return out;
+        return List.of(out);
     }
 
-    /** Independent stream of row (prompt, sample): SplittableRandom's split is not order-free, so mix. */
-    static SplittableRandom stream(long seed, int prompt, int sample) {
-        long h = seed * 0x9E3779B97F4A7C15L + prompt * 0xBF58476D1CE4E5B9L + sample * 0x94D049BB133111EBL;
-        return new SplittableRandom(new SplittableRandom(h).nextLong());
-    }
-
-    private List<Sample> generateChunk(List<long[]> prompts, RowStreams streams, SamplingParams p, int start, int end) {
-        int b = end - start;
+    /**
+     * Moves waiting rows into free slots, in order; the rows of one prompt join together (they share its prefill)
+     * unless there are more of them than a batch holds. Returns the next waiting row.
+     */
+    private int admit(List<long[]> prompts, RowStreams streams, SamplingParams p, int next, int rows, List<Pending> running) {
         int n = p.n();
-        long[][] rowPrompt = new long[b][];
-        SplittableRandom[] rng = new SplittableRandom[b];
-        int maxLen = 0;
-        for (int r = 0; r < b; r++) {
-            int row = start + r;
-            rowPrompt[r] = prompts.get(row / n);
-            rng[r] = streams.of(row / n, row % n);
-            maxLen = Math.max(maxLen, rowPrompt[r].length);
-        }
-        int capacity = maxLen + p.maxNewTokens();
-        boolean[][] keyValid = new boolean[b][capacity];
-        long[] ids = new long[b * maxLen];
-        long[] positions = new long[b * maxLen];
-        long[] nextPosition = new long[b];
-        for (int r = 0; r < b; r++) {
-            int pad = maxLen - rowPrompt[r].length;
-            for (int j = 0; j < maxLen; j++) {
-                boolean real = j >= pad;
-                keyValid[r][j] = real;
-                ids[r * maxLen + j] = real ? rowPrompt[r][j - pad] : 0;
-                positions[r * maxLen + j] = real ? j - pad : 0;
+        while (next < rows && running.size() < maxBatch) {
+            int free = maxBatch - running.size();
+            int ofPrompt = n - next % n; // this prompt's rows still waiting
+            if (batching.sharePrompts() && ofPrompt > free && ofPrompt <= maxBatch) {
+                break; // wait until the whole group fits
             }
-            nextPosition[r] = rowPrompt[r].length;
-        }
-        int vocab = model.config().vocabSize();
-        long[][] generated = new long[b][p.maxNewTokens()];
-        float[][] logprobs = new float[b][p.maxNewTokens()];
-        TopLogprobs[][] top = new TopLogprobs[b][p.topLogprobs() > 0 ? p.maxNewTokens() : 0];
-        int[] length = new int[b];
-        Sample.Finish[] finish = new Sample.Finish[b];
-        int active = b;
-        try (Transformer.Fusion fusedWeights = model.fuseForInference();
-             NDManager chunk = model.manager().newSubManager();
-             KvCache cache = new KvCache(chunk, model.config(), b, capacity)) {
-            int t = maxLen;
-            long[] stepIds = ids;
-            long[] stepPos = positions;
-            for (int step = 0; step < p.maxNewTokens() && active > 0; step++) {
-                int past = cache.length();
-                long[] tokens;
-                float[] lp;
-                TopLogprobs[] stepTop;
-                try (NDManager m = chunk.newSubManager()) {
-                    NDArray idArr = m.create(stepIds, new Shape(b, t));
-                    NDArray posArr = m.create(stepPos, new Shape(b, t));
-                    boolean[][] visible = new boolean[b][];
-                    for (int r = 0; r < b; r++) {
-                        visible[r] = Arrays.copyOf(keyValid[r], past + t);
-                    }
-                    NDArray mask = AttentionMask.padded(m, visible, t, past, model.config().slidingWindow());
-                    NDArray hidden = fusedWeights.hidden(idArr, posArr, mask, cache);
-                    NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
-                    NDArray logits = fusedWeights.logits(last).reshape(b, vocab);
-                    Draws drawn = draw(m, logits, p, rng, vocab);
-                    tokens = drawn.tokens();
-                    lp = drawn.logprobs();
-                    stepTop = drawn.top();
-                }
-                stepIds = new long[b];
-                stepPos = new long[b];
-                for (int r = 0; r < b; r++) {
-                    keyValid[r][past + t] = true;
-                    stepPos[r] = nextPosition[r]++;
-                    if (finish[r] != null) {
-                        continue; // finished rows ride along; their tokens are ignored
-                    }
-                    long tok = tokens[r];
-                    generated[r][length[r]] = tok;
-                    logprobs[r][length[r]] = lp[r];
-                    if (stepTop != null) {
-                        top[r][length[r]] = stepTop[r];
-                    }
-                    length[r]++;
-                    stepIds[r] = tok;
-                    if (p.eosIds().contains((int) tok)) {
-                        finish[r] = Sample.Finish.EOS;
-                    } else if (!p.stop().isEmpty() && stopIndex(decode(rowPrompt[r], generated[r], length[r]), p) >= 0) {
-                        finish[r] = Sample.Finish.STOP;
-                    } else if (length[r] == p.maxNewTokens()) {
-                        finish[r] = Sample.Finish.LENGTH;
-                    }
-                    if (finish[r] != null) {
-                        active--;
-                    }
-                }
-                t = 1;
+            int take = Math.min(free, ofPrompt);
+            for (int k = 0; k < take; k++, next++) {
+                int prompt = next / n;
+                running.add(new Pending(next, new StepDecoder.Row(prompts.get(prompt), p, streams.of(prompt, next % n)), p));
             }
         }
-        List<Sample> out = new ArrayList<>(b);
-        for (int r = 0; r < b; r++) {
-            int row = start + r;
-            long[] toks = Arrays.copyOf(generated[r], length[r]);
+        return next;
+    }
+
+    /** A row being decoded: its place in the output and what it has drawn so far. */
+    private final class Pending {
+        final int index;
+        final StepDecoder.Row row;
+        final float[] logprobs;
+        final TopLogprobs[] top;
+        Sample.Finish finish;
+
+        Pending(int index, StepDecoder.Row row, SamplingParams p) {
+            this.index = index;
+            this.row = row;
+            this.logprobs = new float[p.maxNewTokens()];
+            this.top = new TopLogprobs[p.topLogprobs() > 0 ? p.maxNewTokens() : 0];
+        }
+
+        /** Records the step's token; returns whether the row has now ended. */
+        boolean accept(StepDecoder.Token token, SamplingParams p) {
+            int at = row.generatedLength() - 1;
+            logprobs[at] = token.logprob();
+            if (top.length > 0) {
+                top[at] = token.top();
+            }
+            long tok = token.id();
+            if (p.eosIds().contains((int) tok)) {
+                finish = Sample.Finish.EOS;
+            } else if (!p.stop().isEmpty() && stopIndex(decode(row.prompt(), row.generated(), row.generatedLength()), p) >= 0) {
+                finish = Sample.Finish.STOP;
+            } else if (row.generatedLength() == p.maxNewTokens()) {
+                finish = Sample.Finish.LENGTH;
+            }
+            return finish != null;
+        }
+
+        Sample sample(SamplingParams p) {
+            long[] toks = row.generated();
             String text = null;
+            long[] prompt = row.prompt();
             if (tokenizer != null) {
-                text = decode(rowPrompt[r], toks, toks.length);
+                text = decode(prompt, toks, toks.length);
                 int cut = stopIndex(text, p);
                 if (cut >= 0) {
                     text = text.substring(0, cut);
                 }
             }
-            List<TopLogprobs> rowTop = p.topLogprobs() > 0 ? Arrays.asList(Arrays.copyOf(top[r], length[r])) : List.of();
-            out.add(new Sample(row / n, row % n, toks, Arrays.copyOf(logprobs[r], length[r]), text,
-                    finish[r] == null ? Sample.Finish.LENGTH : finish[r], rowTop));
+            List<TopLogprobs> rowTop = top.length > 0 ? Arrays.asList(Arrays.copyOf(top, toks.length)) : List.of();
+            return new Sample(index / p.n(), index % p.n(), toks, Arrays.copyOf(logprobs, toks.length), text, finish, rowTop);
         }
-        return out;
     }
 
     /** A row's text so far, decoded after its prompt (decoded alone, SentencePiece would drop its first space). */
@@ -233,37 +224,5 @@ public final class Sampler {
             }
         }
         return best;
-    }
-
-    /**
-     * Draws a token per row, with its untempered log-prob. The common
-     * case (no top-k / top-p) runs on the engine: inverse CDF against one uniform per row from the
-     * row's own stream. Truncated sampling runs in Java ({@link TokenSampler}).
-     */
-    private record Draws(long[] tokens, float[] logprobs, TopLogprobs[] top) {}
-
-    private static Draws draw(NDManager m, NDArray logits, SamplingParams p, SplittableRandom[] rng, int vocab) {
-        int b = rng.length;
-        long[] tokens;
-        if (p.temperature() == 0) {
-            tokens = logits.argMax(-1).toLongArray();
-        } else if (p.topK() == 0 && p.topP() >= 1) {
-            float[] u = new float[b];
-            for (int r = 0; r < b; r++) {
-                u[r] = (float) rng[r].nextDouble();
-            }
-            NDArray cdf = logits.div(p.temperature()).softmax(-1).cumSum(1);
-            NDArray below = cdf.lt(m.create(u, new Shape(b, 1))).toType(DataType.INT64, false).sum(new int[] {1});
-            tokens = below.minimum(vocab - 1).toLongArray();
-        } else {
-            float[] host = logits.toFloatArray();
-            tokens = new long[b];
-            for (int r = 0; r < b; r++) {
-                tokens[r] = TokenSampler.draw(host, r * vocab, vocab, p, rng[r]).token();
-            }
-        }
-        NDArray logSoftmax = logits.logSoftmax(-1);
-        float[] lp = logSoftmax.gather(m.create(tokens, new Shape(b, 1)), 1).toFloatArray();
-        return new Draws(tokens, lp, p.topLogprobs() > 0 ? TopLogprobs.ofRows(logSoftmax, p.topLogprobs()) : null);
     }
 }

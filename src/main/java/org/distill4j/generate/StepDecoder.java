@@ -13,28 +13,26 @@ import org.distill4j.lm.KvCache;
 import org.distill4j.lm.Transformer;
 
 /**
- * Decoding one step at a time over a batch whose rows come and go (continuous batching). Each call to
- * {@link #step} decodes one token for every row it is given: the rows already in the KV cache feed their
- * last token in one forward pass; new rows (or rows that were evicted and come back) are prefilled in a
- * small batch of their own, and their keys are copied into free slots of the running cache, so running rows
- * never pad to a newcomer's prompt. Rows that are not passed to a step leave the batch; their cache entries
- * are masked out and their slot is reused.
+ * Decoding one step at a time over a batch whose rows come and go (continuous batching): the one decoding path of the
+ * project ({@link Sampler} drives it for offline sampling, the server for its requests). Each call to {@link #step}
+ * decodes one token for every row it is given: the rows already in the KV cache feed their last token in one forward
+ * pass; new rows (or rows that were evicted and come back) are prefilled in a batch of their own ({@link Prefill}) and
+ * their keys are copied into free slots of the running cache, so running rows never pad to a newcomer's prompt. Rows
+ * whose tokens are equal (the n samples of one prompt) are prefilled once and share its keys. Rows not passed to a step
+ * leave the batch; their cache entries are masked out and their slot is reused.
  *
- * <p>The cache's time axis is shared by all slots, so a newcomer's keys sit just below the cache's current
- * end and everything before is masked for it; the attention mask is built from each cached key's own
- * position, which keeps causality and sliding windows exact across such gaps. When the slots or the
- * cache's length run out, or a newcomer is longer than the cache, the cache is rebuilt: every row is
- * prefilled again from its tokens (recomputing rather than copying keys, as vLLM's preemption does), which
- * also drops the gaps.
+ * <p>The cache's time axis is shared by all slots: a newcomer's keys sit just below the cache's current end (which moves
+ * on when the newcomer is longer than what is stored) and everything before is masked for it; the attention mask is
+ * built from each cached key's own position ({@link DecodeMasks}), which keeps causality and sliding windows exact
+ * across such gaps. When the slots or the time axis run out, or most slots are empty, the cache is compacted: the
+ * running rows' keys are copied into a fresh cache sized for them (no row is computed again).
  *
- * <p>Every row draws from its own random stream, one draw per step (or {@link TokenSampler}'s for
- * truncated sampling), so a row's tokens do not depend on which rows shared its steps. One thread only.
+ * <p>Every row draws from its own random stream, one draw per step (or {@link TokenSampler}'s for truncated sampling), so
+ * a row's tokens do not depend on which rows shared its steps. One thread only.
  */
 public final class StepDecoder implements AutoCloseable {
-    /** Additive mask value, as {@code Transformer}'s: finite, so a fully masked (padding) query stays finite. */
-    private static final float MASKED = -1e9f;
-    /** Cache positions allocated beyond the longest row at a rebuild, so rebuilds are rare. */
-    private static final int HEADROOM = 256;
+    /** Cache positions allocated beyond the longest row when a cache is built, unless told otherwise. */
+    private static final int DEFAULT_HEADROOM = 256;
 
     /** One sequence being decoded: its prompt, sampling settings, random stream and tokens so far. */
     public static final class Row {
@@ -50,12 +48,17 @@ public final class StepDecoder implements AutoCloseable {
          * @param seed   the row's stream, as {@link Sampler#generate(List, long[], SamplingParams)} derives it
          */
         public Row(long[] prompt, SamplingParams params, long seed) {
+            this(prompt, params, Sampler.stream(seed, 0, 0));
+        }
+
+        /** A row drawing from {@code rng} (which it then owns). */
+        public Row(long[] prompt, SamplingParams params, SplittableRandom rng) {
             if (prompt.length == 0) {
                 throw new IllegalArgumentException("a prompt needs at least one token");
             }
             this.prompt = prompt.clone();
             this.params = params;
-            this.rng = Sampler.stream(seed, 0, 0);
+            this.rng = rng;
         }
 
         public long[] prompt() {
@@ -70,12 +73,39 @@ public final class StepDecoder implements AutoCloseable {
             return Arrays.copyOf(generated, length);
         }
 
+        int promptLength() {
+            return prompt.length;
+        }
+
         int sequenceLength() {
             return prompt.length + length;
         }
 
         long tokenAt(int i) {
             return i < prompt.length ? prompt[i] : generated[i - prompt.length];
+        }
+
+        /** A hash of the row's tokens (prompt and generated), as {@link Arrays#hashCode(long[])} of their concatenation. */
+        int tokenHash() {
+            int h = 1;
+            for (int i = 0; i < sequenceLength(); i++) {
+                long t = tokenAt(i);
+                h = 31 * h + Long.hashCode(t);
+            }
+            return h;
+        }
+
+        /** Whether both rows hold the same tokens (so one prefill serves both). */
+        boolean sameTokens(Row other) {
+            if (other.sequenceLength() != sequenceLength()) {
+                return false;
+            }
+            for (int i = 0; i < sequenceLength(); i++) {
+                if (tokenAt(i) != other.tokenAt(i)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         void append(long token) {
@@ -92,9 +122,10 @@ public final class StepDecoder implements AutoCloseable {
     private final Transformer model;
     private final int vocab;
     private final int maxPositions;
-    private final int window;
     private final NDManager manager;
     private final int maxSlots;
+    private final boolean sharePrompts;
+    private final int headroom;
     private Transformer.Fusion fusion;
     private KvCache cache;
     /** Slot of each row in the cache; slots not in use hold null in {@link #slotRow}. */
@@ -103,20 +134,41 @@ public final class StepDecoder implements AutoCloseable {
     /** keyPos[slot][j]: the position of cache entry j for the slot's row, or -1 where it must not be attended. */
     private int[][] keyPos = new int[0][];
     private long rebuilds;
+    private long prefilledTokens;
 
     /** @param maxSlots rows the cache is allocated for at most (a step may still pass more; the cache then fits them) */
     public StepDecoder(Transformer model, int maxSlots) {
+        this(model, maxSlots, true, DEFAULT_HEADROOM);
+    }
+
+    /**
+     * @param sharePrompts whether rows joining in one step with equal tokens are prefilled once (false computes each
+     *                     row's prefill on its own, as a baseline for benchmarks)
+     * @param headroom     cache positions allocated beyond the longest row when a cache is built (a caller that knows how
+     *                     many tokens its rows will draw saves zeroing memory it never uses; too few only means more
+     *                     compactions)
+     */
+    public StepDecoder(Transformer model, int maxSlots, boolean sharePrompts, int headroom) {
+        if (headroom < 1) {
+            throw new IllegalArgumentException("headroom must be >= 1, got " + headroom);
+        }
         this.model = model;
         this.maxSlots = maxSlots;
+        this.sharePrompts = sharePrompts;
+        this.headroom = headroom;
         this.vocab = model.config().vocabSize();
         this.maxPositions = model.config().maxPositionEmbeddings();
-        this.window = model.config().slidingWindow();
         this.manager = model.manager().newSubManager();
     }
 
-    /** How often the cache was rebuilt (rows prefilled again); for tests and stats. */
+    /** How often a cache was built or compacted; for tests and stats. */
     public long rebuilds() {
         return rebuilds;
+    }
+
+    /** Tokens run through prefill passes so far (a shared prompt counts once); for tests and stats. */
+    public long prefilledTokens() {
+        return prefilledTokens;
     }
 
     /**
@@ -149,12 +201,13 @@ public final class StepDecoder implements AutoCloseable {
                 (slotOf.containsKey(r) ? running : joining).add(r);
             }
             if (!fits(rows, running, joining)) {
-                rebuild(rows);
-                return forward(rows, joinWidth(rows)); // every row prefilled in one pass
+                compact(rows, running, joining);
             }
             Map<Row, Token> drawn = new IdentityHashMap<>();
-            for (Token t : forward(running, 1)) {
-                drawn.put(t.row(), t);
+            if (!running.isEmpty()) {
+                for (Token t : forward(running)) {
+                    drawn.put(t.row(), t);
+                }
             }
             if (!joining.isEmpty()) {
                 for (Token t : seat(joining)) {
@@ -188,109 +241,119 @@ public final class StepDecoder implements AutoCloseable {
         }
     }
 
-    /** Tokens fed per row this step: 1, or the longest sequence of a row that is not in the cache. */
-    private int joinWidth(List<Row> rows) {
-        int width = 1;
+    private static int longest(List<Row> rows) {
+        int longest = 0;
         for (Row r : rows) {
-            if (!slotOf.containsKey(r)) {
-                width = Math.max(width, r.sequenceLength());
-            }
+            longest = Math.max(longest, r.sequenceLength());
         }
-        return width;
+        return longest;
+    }
+
+    /** The cache's length once this step's running rows have written their token (newcomers are seated below it). */
+    private int endAfterStep(boolean anyRunning) {
+        return cache.length() + (anyRunning ? 1 : 0);
     }
 
     /**
-     * Whether this step can run on the cache as it is: some rows are running, one more position fits, the
-     * newcomers find free slots and their prefilled keys fit below the cache's length after this step, and the
-     * batch is not mostly empty slots (which would waste every step's compute).
+     * Whether this step can run on the cache as it is: the newcomers find free slots, the cache's end (moved on for a
+     * longer newcomer) leaves room for the next step, and the batch is not mostly empty slots (which would waste every
+     * step's compute).
      */
     private boolean fits(List<Row> rows, List<Row> running, List<Row> joining) {
-        if (cache == null || running.isEmpty() || cache.length() + 1 > cache.capacity()) {
+        if (cache == null) {
             return false;
         }
         int free = 0;
         for (Row s : slotRow) {
             free += s == null ? 1 : 0;
         }
-        for (Row r : joining) {
-            if (r.sequenceLength() > cache.length() + 1) {
-                return false;
-            }
-        }
-        return joining.size() <= free && slotRow.length <= 2 * slotsFor(rows.size());
+        int end = Math.max(endAfterStep(!running.isEmpty()), longest(joining));
+        return end + 1 <= cache.capacity() && joining.size() <= free && slotRow.length <= 2 * slotsFor(rows.size());
     }
 
-    /** Slots for a batch of n rows: a few spare, so that a request arriving next joins without another rebuild. */
+    /** Slots for a batch of n rows: a few spare, so that a request arriving next joins without another compaction. */
     private int slotsFor(int n) {
         return Math.max(n, Math.min(maxSlots, n + Math.max(2, n / 4)));
     }
 
-    /** A fresh cache sized for these rows; every row joins it (is prefilled) in this step. */
-    private void rebuild(List<Row> rows) {
-        closeCache();
-        int longest = 0;
-        for (Row r : rows) {
-            longest = Math.max(longest, r.sequenceLength());
+    /**
+     * A fresh cache sized for this step's rows, holding the running rows' keys copied from the old one (each row's
+     * entries are one contiguous run ending at the old cache's end); the newcomers are seated after.
+     */
+    private void compact(List<Row> rows, List<Row> running, List<Row> joining) {
+        int stored = 0;
+        for (Row r : running) {
+            stored = Math.max(stored, r.sequenceLength() - 1); // a running row's last token is not in the cache yet
         }
-        int capacity = longest + HEADROOM;
+        int capacity = Math.max(stored + 1, longest(joining)) + headroom;
         int slots = slotsFor(rows.size());
-        cache = new KvCache(manager, model.config(), slots, capacity);
-        slotRow = new Row[slots];
-        keyPos = new int[slots][capacity];
-        for (int[] k : keyPos) {
+        KvCache fresh = new KvCache(manager, model.config(), slots, capacity);
+        fresh.skip(stored);
+        Row[] newRow = new Row[slots];
+        int[][] newPos = new int[slots][capacity];
+        for (int[] k : newPos) {
             Arrays.fill(k, -1);
         }
+        for (int s = 0; s < running.size(); s++) {
+            Row r = running.get(s);
+            int old = slotOf.get(r);
+            // the row's entries, in order, packed to end at `stored`: they are contiguous runs separated by the gaps
+            // that longer newcomers opened (KvCache.skip), so each run is one copy
+            int at = stored - (r.sequenceLength() - 1);
+            int j = 0;
+            while (j < cache.length()) {
+                if (keyPos[old][j] < 0) {
+                    j++;
+                    continue;
+                }
+                int runStart = j;
+                while (j < cache.length() && keyPos[old][j] >= 0) {
+                    newPos[s][at + j - runStart] = keyPos[old][j];
+                    j++;
+                }
+                fresh.copyRow(cache, old, runStart, j - runStart, s, at);
+                at += j - runStart;
+            }
+            newRow[s] = r;
+        }
+        closeCache();
+        cache = fresh;
+        slotRow = newRow;
+        keyPos = newPos;
         slotOf.clear();
+        for (int s = 0; s < running.size(); s++) {
+            slotOf.put(running.get(s), s);
+        }
         rebuilds++;
     }
 
-    private List<Token> forward(List<Row> rows, int t) {
-        // joining rows take free slots
-        boolean[] joining = new boolean[slotRow.length];
-        for (Row r : rows) {
-            if (!slotOf.containsKey(r)) {
-                int s = 0;
-                while (slotRow[s] != null) {
-                    s++;
-                }
-                slotRow[s] = r;
-                slotOf.put(r, s);
-                joining[s] = true;
-            }
-        }
+    /** One token for each running row: every slot feeds its last token at the cache's end. */
+    private List<Token> forward(List<Row> running) {
         int b = slotRow.length;
         int past = cache.length();
-        long[] ids = new long[b * t];
-        long[] positions = new long[b * t];
-        int[][] queryPos = new int[b][t];
+        long[] ids = new long[b];
+        long[] positions = new long[b];
+        int[] queryPos = new int[b];
+        Arrays.fill(queryPos, -1);
         for (int s = 0; s < b; s++) {
-            Arrays.fill(queryPos[s], -1);
             Row r = slotRow[s];
             if (r == null) {
                 continue; // an empty slot computes padding that nobody reads
             }
-            int len = r.sequenceLength();
-            // a joining row feeds all its tokens right-aligned; a running row its last one
-            int from = joining[s] ? 0 : len - 1;
-            int fed = len - from;
-            for (int i = 0; i < fed; i++) {
-                int col = t - fed + i;
-                ids[s * t + col] = r.tokenAt(from + i);
-                positions[s * t + col] = from + i;
-                queryPos[s][col] = from + i;
-                keyPos[s][past + col] = from + i;
-            }
+            int last = r.sequenceLength() - 1;
+            ids[s] = r.tokenAt(last);
+            positions[s] = last;
+            queryPos[s] = last;
+            keyPos[s][past] = last;
         }
-        List<Token> out = new ArrayList<>(rows.size());
+        List<Token> out = new ArrayList<>(running.size());
         try (NDManager m = manager.newSubManager()) {
-            NDArray idArr = m.create(ids, new Shape(b, t));
-            NDArray posArr = m.create(positions, new Shape(b, t));
-            NDArray mask = mask(m, queryPos, past, t);
-            NDArray hidden = fusion.hidden(idArr, posArr, mask, cache);
-            NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
-            NDArray logits = fusion.logits(last).reshape(b, vocab);
+            DecodeMasks masks = DecodeMasks.of(m, model.config(), keyPos, queryPos, past + 1);
+            NDArray hidden = fusion.hidden(m.create(ids, new Shape(b, 1)), m.create(positions, new Shape(b, 1)), masks.full(),
+                    masks.windowed(), cache);
+            NDArray logits = fusion.logits(hidden).reshape(b, vocab);
             Token[] bySlot = StepDraws.draw(m, logits, slotRow, vocab);
-            for (Row r : rows) {
+            for (Row r : running) {
                 Token tok = bySlot[slotOf.get(r)];
                 r.append(tok.id());
                 out.add(tok);
@@ -300,74 +363,42 @@ public final class StepDecoder implements AutoCloseable {
     }
 
     /**
-     * Newcomers: prefilled together in a small batch of their own (left-padded), their first token drawn from
-     * that pass, then their keys copied into free slots of the running cache just below its end, where the
-     * next step finds them. The running rows never wait for, or pad to, a newcomer's prompt.
+     * Newcomers: prefilled in batches of their own ({@link Prefill}, one pass per distinct token sequence), their first
+     * token drawn from that pass, then their keys copied into free slots of the running cache just below its end, where
+     * the next step finds them. The running rows never wait for, or pad to, a newcomer's prompt.
      */
     private List<Token> seat(List<Row> joining) {
-        int j = joining.size();
-        int longest = joinWidth(joining);
-        long[] ids = new long[j * longest];
-        long[] positions = new long[j * longest];
-        boolean[][] valid = new boolean[j][longest];
-        for (int i = 0; i < j; i++) {
-            Row r = joining.get(i);
-            int pad = longest - r.sequenceLength();
-            for (int k = 0; k < r.sequenceLength(); k++) {
-                ids[i * longest + pad + k] = r.tokenAt(k);
-                positions[i * longest + pad + k] = k;
-                valid[i][pad + k] = true;
-            }
+        int longest = longest(joining);
+        if (cache.length() < longest) {
+            cache.skip(longest - cache.length());
         }
-        try (NDManager m = manager.newSubManager();
-             KvCache prefill = new KvCache(m, model.config(), j, longest)) {
-            NDArray mask = org.distill4j.lm.AttentionMask.padded(m, valid, longest, 0, window);
-            NDArray hidden = fusion.hidden(m.create(ids, new Shape(j, longest)), m.create(positions, new Shape(j, longest)),
-                    mask, prefill);
-            NDArray last = longest == 1 ? hidden : hidden.get(":, -1:, :");
-            Token[] drawn = StepDraws.draw(m, fusion.logits(last).reshape(j, vocab), joining.toArray(Row[]::new), vocab);
-            int end = cache.length();
-            int s = 0;
-            for (int i = 0; i < j; i++) {
-                Row r = joining.get(i);
+        int end = cache.length();
+        Map<Row, Token> drawn = new IdentityHashMap<>();
+        prefilledTokens += Prefill.run(manager, fusion, model.config(), joining, sharePrompts, (group, prefill, logits, sourceOf) -> {
+            Row[] rowsAt = group.toArray(Row[]::new);
+            Token[] tokens = StepDraws.draw(logits.getManager(), logits, rowsAt, vocab);
+            for (int i = 0; i < rowsAt.length; i++) {
+                Row r = rowsAt[i];
+                int s = 0;
                 while (slotRow[s] != null) {
                     s++;
                 }
                 int len = r.sequenceLength();
-                cache.copyRow(prefill, i, longest - len, len, s, end - len);
+                cache.copyRow(prefill, sourceOf[i], prefill.capacity() - len, len, s, end - len);
                 for (int k = 0; k < len; k++) {
                     keyPos[s][end - len + k] = k;
                 }
                 slotRow[s] = r;
                 slotOf.put(r, s);
-                r.append(drawn[i].id());
+                r.append(tokens[i].id());
+                drawn.put(r, tokens[i]);
             }
-            return List.of(drawn);
+        });
+        List<Token> out = new ArrayList<>(joining.size());
+        for (Row r : joining) {
+            out.add(drawn.get(r));
         }
-    }
-
-    /** [B, 1, T, past + T]: query (s, i) sees cache entry j when j is at or before it and holds an earlier position of its row. */
-    private NDArray mask(NDManager m, int[][] queryPos, int past, int t) {
-        int b = queryPos.length;
-        int len = past + t;
-        float[] mask = new float[b * t * len];
-        Arrays.fill(mask, MASKED);
-        for (int s = 0; s < b; s++) {
-            for (int i = 0; i < t; i++) {
-                int q = queryPos[s][i];
-                if (q < 0) {
-                    continue;
-                }
-                int base = (s * t + i) * len;
-                for (int j = 0; j <= past + i; j++) {
-                    int k = keyPos[s][j];
-                    if (k >= 0 && k <= q && (window <= 0 || q - k < window)) {
-                        mask[base + j] = 0f;
-                    }
-                }
-            }
-        }
-        return m.create(mask, new Shape(b, 1, t, len));
+        return out;
     }
 
     private void closeCache() {

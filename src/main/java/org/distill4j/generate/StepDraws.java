@@ -2,7 +2,6 @@ package org.distill4j.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
@@ -39,14 +38,21 @@ final class StepDraws {
                 uniforms[s] = (float) r.rng.nextDouble();
             }
         }
-        long[] greedy = anyGreedy ? logits.argMax(-1).toLongArray() : null;
+        // the log-softmax serves the log-probs, the argmax and (at temperature 1, the common case) the inverse CDF
+        NDArray logSoftmax = logits.logSoftmax(-1);
+        long[] greedy = anyGreedy ? logSoftmax.argMax(-1).toLongArray() : null;
         long[] inverseCdf = null;
         if (anyEngine) {
-            // inverse CDF per row against its own uniform, each row at its own temperature (as Sampler draws)
-            NDArray cdf = logits.div(m.create(temps, new Shape(b, 1))).softmax(-1).cumSum(1);
-            NDArray below = cdf.lt(m.create(uniforms, new Shape(b, 1))).toType(DataType.INT64, false).sum(new int[] {1});
+            // inverse CDF per row against its own uniform, each row at its own temperature (Sampler's draw)
+            boolean allAtOne = true;
+            for (float t : temps) {
+                allAtOne &= t == 1f;
+            }
+            NDArray probs = allAtOne ? logSoftmax.exp() : logits.div(m.create(temps, new Shape(b, 1))).softmax(-1);
+            NDArray below = probs.cumSum(1).lt(m.create(uniforms, new Shape(b, 1))).sum(new int[] {1}); // int64 counts
             inverseCdf = below.minimum(vocab - 1).toLongArray();
         }
+        float[] host = null; // truncated sampling runs in Java on one copy of the logits
         for (int s = 0; s < b; s++) {
             StepDecoder.Row r = rowAt[s];
             if (r == null) {
@@ -58,11 +64,10 @@ final class StepDraws {
             } else if (p.topK() == 0 && p.topP() >= 1) {
                 tokens[s] = inverseCdf[s];
             } else {
-                float[] host = logits.get(s).toFloatArray();
-                tokens[s] = TokenSampler.draw(host, 0, vocab, p, r.rng).token();
+                host = host == null ? logits.toFloatArray() : host;
+                tokens[s] = TokenSampler.draw(host, s * vocab, vocab, p, r.rng).token();
             }
         }
-        NDArray logSoftmax = logits.logSoftmax(-1);
         float[] lp = logSoftmax.gather(m.create(tokens, new Shape(b, 1)), 1).toFloatArray();
         TopLogprobs[] top = topK > 0 ? TopLogprobs.ofRows(logSoftmax, topK) : null;
         StepDecoder.Token[] out = new StepDecoder.Token[b];

@@ -4,6 +4,8 @@ import static org.distill4j.lm.Ops.linear;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import org.distill4j.lm.Weights.Layer;
 import org.distill4j.lm.Weights.Packed;
 import org.distill4j.lm.Weights.Separate;
@@ -11,19 +13,30 @@ import org.distill4j.util.Scalars;
 
 /** Self-attention of one pass (B rows × T new tokens) through a layer's typed weights. */
 final class Attention {
-    /** cos/sin [B or 1, 1, T, rotaryDim] of the pass's positions. */
-    record Rotation(NDArray cos, NDArray sin) {}
+    /** The rotary embedding of the pass's positions. */
+    sealed interface Rotation permits HalfRotation, PairedRotation {}
+
+    /** cos/sin [B or 1, 1, T, rotaryDim] for Hugging Face's rotate-half layout. */
+    record HalfRotation(NDArray cos, NDArray sin) implements Rotation {}
+
+    /**
+     * cos + i·sin [B or 1, T, 1, d/2] (complex) for weights whose rotary pairs sit side by side
+     * ({@link InferenceWeights}): the rotation is a complex multiply.
+     */
+    record PairedRotation(NDArray turn) implements Rotation {}
 
     private final ModelConfig config;
     private final long b;
     private final long t;
     private final KvCache cache;
+    private final InferenceWeights.Folding folding;
 
-    Attention(ModelConfig config, long b, long t, KvCache cache) {
+    Attention(ModelConfig config, long b, long t, KvCache cache, InferenceWeights.Folding folding) {
         this.config = config;
         this.b = b;
         this.t = t;
         this.cache = cache;
+        this.folding = folding;
     }
 
     /**
@@ -37,33 +50,42 @@ final class Attention {
         NDArray q;
         NDArray k;
         NDArray v;
-        switch (l.qkv()) {
-            case Separate s -> {
-                q = linear(x, s.q());
-                k = linear(x, s.k());
-                v = linear(x, s.v());
+        if (rotation instanceof PairedRotation paired) {
+            NDArray[] qkv = pairedQkv(l, x, paired);
+            q = qkv[0];
+            k = qkv[1];
+            v = qkv[2];
+        } else {
+            switch (l.qkv()) {
+                case Separate s -> {
+                    q = linear(x, s.q());
+                    k = linear(x, s.k());
+                    v = linear(x, s.v());
+                }
+                case Packed p -> {
+                    NDList qkv = linear(x, p.qkv()).split(new long[] {(long) heads * d, (long) (heads + kvHeads) * d}, 2);
+                    q = qkv.get(0);
+                    k = qkv.get(1);
+                    v = qkv.get(2);
+                }
             }
-            case Packed p -> {
-                NDList qkv = linear(x, p.qkv()).split(new long[] {(long) heads * d, (long) (heads + kvHeads) * d}, 2);
-                q = qkv.get(0);
-                k = qkv.get(1);
-                v = qkv.get(2);
+            q = q.reshape(b, t, heads, d);
+            k = k.reshape(b, t, kvHeads, d);
+            if (l.qNorm() != null) {
+                q = Ops.norm(config, q, l.qNorm());
+                k = Ops.norm(config, k, l.kNorm());
+            }
+            q = q.transpose(0, 2, 1, 3);
+            k = k.transpose(0, 2, 1, 3);
+            v = v.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
+            if (rotation instanceof HalfRotation half) {
+                q = rotate(q, half);
+                k = rotate(k, half);
             }
         }
-        q = q.reshape(b, t, heads, d);
-        k = k.reshape(b, t, kvHeads, d);
-        if (l.qNorm() != null) {
-            q = Ops.norm(config, q, l.qNorm());
-            k = Ops.norm(config, k, l.kNorm());
+        if (!folding.queryScaled()) {
+            q = Scalars.mul(q, config.attentionScale());
         }
-        q = q.transpose(0, 2, 1, 3);
-        k = k.transpose(0, 2, 1, 3);
-        v = v.reshape(b, t, kvHeads, d).transpose(0, 2, 1, 3);
-        if (rotation != null) {
-            q = rotate(q, rotation);
-            k = rotate(k, rotation);
-        }
-        q = Scalars.mul(q, config.attentionScale());
         if (cache != null) {
             NDArray[] kv = cache.append(layer, k, v);
             k = kv[0];
@@ -89,10 +111,46 @@ final class Attention {
     }
 
     /**
+     * q, k, v [B, heads, T, d] from the packed projection of folded weights: queries and keys rotated by one complex
+     * multiply (both at once where no per-head norm comes between).
+     */
+    private NDArray[] pairedQkv(Layer l, NDArray x, PairedRotation r) {
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int d = config.headDim();
+        NDArray qkv = linear(x, ((Packed) l.qkv()).qkv());
+        NDArray q;
+        NDArray k;
+        if (l.qNorm() == null) {
+            NDList parts = qkv.split(new long[] {(long) (heads + kvHeads) * d}, 2);
+            NDArray qk = turn(parts.get(0).reshape(b, t, heads + kvHeads, d), r);
+            NDList split = qk.split(new long[] {heads}, 2);
+            q = split.get(0);
+            k = split.get(1);
+            qkv = parts.get(1);
+        } else {
+            NDList parts = qkv.split(new long[] {(long) heads * d, (long) (heads + kvHeads) * d}, 2);
+            q = turn(Ops.norm(config, parts.get(0).reshape(b, t, heads, d), l.qNorm()), r);
+            k = turn(Ops.norm(config, parts.get(1).reshape(b, t, kvHeads, d), l.kNorm()), r);
+            qkv = parts.get(2);
+        }
+        NDArray v = qkv.reshape(b, t, kvHeads, d);
+        return new NDArray[] {q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3)};
+    }
+
+    /** x [B, T, h, d] with rotary pairs side by side, rotated: (x₂ᵢ + i·x₂ᵢ₊₁)·(cos + i·sin) per pair. */
+    private NDArray turn(NDArray x, PairedRotation r) {
+        long h = x.getShape().get(2);
+        long d = x.getShape().get(3);
+        NDArray pairs = JniUtils.complex((PtNDArray) x.reshape(b, t, h, d / 2, 2));
+        return JniUtils.real((PtNDArray) pairs.mul(r.turn())).reshape(b, t, h, d);
+    }
+
+    /**
      * Rotary embedding, Hugging Face's rotate-half convention: x·cos + rotate_half(x)·sin over the first
      * rotaryDim dimensions; the rest pass through (partial rotary).
      */
-    private static NDArray rotate(NDArray x, Rotation r) {
+    private static NDArray rotate(NDArray x, HalfRotation r) {
         int last = x.getShape().dimension() - 1; // DJL's split does not take negative axes
         long rotary = r.cos().getShape().getLastDimension();
         if (rotary < x.getShape().get(last)) {

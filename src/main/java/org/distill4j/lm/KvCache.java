@@ -20,6 +20,18 @@ public final class KvCache implements AutoCloseable {
     private int length;
 
     public KvCache(NDManager parent, ModelConfig config, int batch, int capacity) {
+        this(parent, config, batch, capacity, true);
+    }
+
+    /**
+     * A cache that a prefill of {@code capacity} positions fills completely: its memory is not cleared first (a
+     * cache whose unwritten entries are masked must still be zeroed, since a masked NaN would poison the softmax).
+     */
+    public static KvCache filledByPrefill(NDManager parent, ModelConfig config, int batch, int capacity) {
+        return new KvCache(parent, config, batch, capacity, false);
+    }
+
+    private KvCache(NDManager parent, ModelConfig config, int batch, int capacity, boolean zeroed) {
         this.manager = parent.newSubManager();
         this.capacity = capacity;
         int layers = config.numHiddenLayers();
@@ -27,8 +39,8 @@ public final class KvCache implements AutoCloseable {
         values = new NDArray[layers];
         Shape shape = new Shape(batch, config.numKeyValueHeads(), capacity, config.headDim());
         for (int i = 0; i < layers; i++) {
-            keys[i] = manager.zeros(shape, DataType.FLOAT32);
-            values[i] = manager.zeros(shape, DataType.FLOAT32);
+            keys[i] = zeroed ? manager.zeros(shape, DataType.FLOAT32) : manager.create(shape, DataType.FLOAT32);
+            values[i] = zeroed ? manager.zeros(shape, DataType.FLOAT32) : manager.create(shape, DataType.FLOAT32);
         }
     }
 
@@ -67,6 +79,17 @@ public final class KvCache implements AutoCloseable {
     /** Called once per forward after every layer has appended its {@code t} new positions. */
     void advance(int t) {
         length += t;
+    }
+
+    /**
+     * Moves the end of the stored positions {@code n} further without writing them (they hold zeros or stale entries,
+     * which the caller's mask must hide), so that a longer newcomer's keys fit just below the end ({@link #copyRow}).
+     */
+    public void skip(int n) {
+        if (n < 0 || length + n > capacity) {
+            throw new IllegalArgumentException("cannot skip " + n + " positions of a cache holding " + length + " of " + capacity);
+        }
+        length += n;
     }
 
     /**

@@ -32,6 +32,10 @@ final class Ops {
 
     /** The family's norm over the last axis. */
     static NDArray norm(ModelConfig c, NDArray x, Norm n) {
+        if (n.plainScale() && c.family().norm() != Family.NormKind.LAYER_NORM) {
+            NDArray r = rms(x, c.rmsNormEps());
+            return n.weight() == null ? r : r.muli(n.weight()); // r is this call's own temporary: no autograd on these
+        }
         return switch (c.family().norm()) {
             case RMS -> rms(x, c.rmsNormEps()).mul(n.weight());
             case RMS_UNIT_OFFSET -> {

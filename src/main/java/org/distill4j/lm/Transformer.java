@@ -39,8 +39,11 @@ public final class Transformer implements AutoCloseable {
     private final RopeTable rope;
     private final RopeTable localRope;
 
-    /** cos/sin [maxPositions, rotaryDim] of one rope. */
-    private record RopeTable(Rope rope, NDArray cos, NDArray sin) {}
+    /**
+     * cos/sin [maxPositions, rotaryDim] of one rope, and (full rotary only, else null) the same angles as pairs
+     * (cos, sin) side by side [maxPositions, headDim] for {@link InferenceWeights}' complex rotation.
+     */
+    private record RopeTable(Rope rope, NDArray cos, NDArray sin, NDArray paired) {}
 
     private Transformer(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
         this.config = config;
@@ -56,8 +59,20 @@ public final class Transformer implements AutoCloseable {
             return null;
         }
         float[][] t = r.tables(config.headDim(), rows, config.maxPositionEmbeddings());
-        Shape shape = new Shape(rows, r.rotaryDim(config.headDim()));
-        return new RopeTable(r, m.create(t[0], shape), m.create(t[1], shape));
+        int d = r.rotaryDim(config.headDim());
+        Shape shape = new Shape(rows, d);
+        NDArray paired = null;
+        if (d == config.headDim()) {
+            float[] pairs = new float[rows * d];
+            for (int p = 0; p < rows; p++) {
+                for (int i = 0; i < d / 2; i++) {
+                    pairs[p * d + 2 * i] = t[0][p * d + i];
+                    pairs[p * d + 2 * i + 1] = t[1][p * d + i];
+                }
+            }
+            paired = m.create(pairs, shape);
+        }
+        return new RopeTable(r, m.create(t[0], shape), m.create(t[1], shape), paired);
     }
 
     /** Parameter names in Hugging Face's order for this config. */
@@ -227,22 +242,31 @@ public final class Transformer implements AutoCloseable {
      */
     public Fusion fuseForInference() {
         NDManager m = manager.newSubManager();
-        return new Fusion(m, weights.packed(m));
+        return new Fusion(m, InferenceWeights.of(weights.packed(m), config, m));
     }
 
     /** The forward pass over the packed weights of {@link #fuseForInference}. */
     public final class Fusion implements AutoCloseable {
         private final NDManager fusedManager;
-        private final Weights fused;
+        private final InferenceWeights fused;
 
-        private Fusion(NDManager fusedManager, Weights fused) {
+        private Fusion(NDManager fusedManager, InferenceWeights fused) {
             this.fusedManager = fusedManager;
             this.fused = fused;
         }
 
         /** As {@link Transformer#hidden}. */
         public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-            return Transformer.this.hidden(fused, ids, positions, mask, cache);
+            return Transformer.this.hidden(fused.weights(), fused.folding(), ids, positions, mask, null, cache);
+        }
+
+        /**
+         * As {@link Transformer#hidden}, with the sliding layers' mask given too ({@code windowed}, null for models without
+         * sliding layers): a caller whose cache holds gaps between a row's entries (rows seated at different steps) must
+         * build it from positions, since narrowing the full mask by cache index is exact only without gaps.
+         */
+        public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, NDArray windowed, KvCache cache) {
+            return Transformer.this.hidden(fused.weights(), fused.folding(), ids, positions, mask, windowed, cache);
         }
 
         /** As {@link Transformer#logits}. */
@@ -267,10 +291,11 @@ public final class Transformer implements AutoCloseable {
      * @param cache     KV cache to read and extend, or null
      */
     public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-        return hidden(weights, ids, positions, mask, cache);
+        return hidden(weights, InferenceWeights.Folding.NONE, ids, positions, mask, null, cache);
     }
 
-    private NDArray hidden(Weights w, NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
+    private NDArray hidden(Weights w, InferenceWeights.Folding folding, NDArray ids, NDArray positions, NDArray mask,
+                           NDArray windowedMask, KvCache cache) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -281,8 +306,8 @@ public final class Transformer implements AutoCloseable {
         if (mask == null) {
             mask = AttentionMask.causal(m, (int) t, past, config.slidingWindow());
         }
-        NDArray windowed = mask;
-        if (config.mixedWindows() && past + t > config.windowTokens()) {
+        NDArray windowed = windowedMask != null ? windowedMask : mask;
+        if (windowedMask == null && config.mixedWindows() && past + t > config.windowTokens()) {
             // the caller's mask is the full one (ModelConfig.slidingWindow() is 0 for such models): narrow it by cache
             // index for the sliding layers, which equals distance in positions along every row of a left-padded batch
             windowed = mask.minimum(AttentionMask.causal(m, (int) t, past, config.windowTokens()));
@@ -296,10 +321,10 @@ public final class Transformer implements AutoCloseable {
         if (w.positions() != null) {
             x = x.add(lookup(w.positions(), positions));
         } else {
-            global = rotation(rope, positions);
-            local = localRope == rope ? global : rotation(localRope, positions);
+            global = rotation(rope, positions, folding.pairedRope());
+            local = localRope == rope ? global : rotation(localRope, positions, folding.pairedRope());
         }
-        Attention attention = new Attention(config, b, t, cache);
+        Attention attention = new Attention(config, b, t, cache, folding);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             // Every op's output is owned by its first input's manager, so a layer's intermediates (attention scores
             // before the softmax, norm temporaries, rotated halves…) would otherwise live until the caller closes
@@ -308,7 +333,8 @@ public final class Transformer implements AutoCloseable {
             // stays alive because autograd holds its own references to the tensors it saved.
             try (NDManager layerScope = m.newSubManager()) {
                 x.tempAttach(layerScope);
-                NDArray out = layer(i, w.layers().get(i), x, attention, global, local, mask, windowed);
+                NDArray out = layer(i, w.layers().get(i), x, attention, global, local, mask, windowed,
+                        folding != InferenceWeights.Folding.NONE);
                 out.attach(m);
                 x = out;
             }
@@ -321,22 +347,31 @@ public final class Transformer implements AutoCloseable {
 
     /** One decoder block: x + attention, then + feed-forward (with Gemma's norms after each where present). */
     private NDArray layer(int i, Layer layer, NDArray x, Attention attention, Attention.Rotation global,
-                          Attention.Rotation local, NDArray mask, NDArray windowed) {
+                          Attention.Rotation local, NDArray mask, NDArray windowed, boolean inference) {
         boolean sliding = config.window(i) > 0;
         NDArray a = attention.apply(i, layer, norm(x, layer.attnNorm()), sliding ? local : global, sliding ? windowed : mask);
         if (layer.postAttnNorm() != null) {
             a = norm(a, layer.postAttnNorm());
         }
         x = x.add(a);
-        NDArray f = ffn(layer.ffn(), norm(x, layer.mlpNorm()));
+        NDArray f = ffn(layer.ffn(), norm(x, layer.mlpNorm()), inference);
         if (layer.postMlpNorm() != null) {
             f = norm(f, layer.postMlpNorm());
         }
-        return x.add(f);
+        // without autograd (folded inference weights) the sum may overwrite x, this layer's own temporary
+        return inference ? x.addi(f) : x.add(f);
     }
 
-    /** cos/sin [B or 1, 1, T, rotaryDim] for the positions, gathered per row so left-padded rows rotate by their own. */
-    private Attention.Rotation rotation(RopeTable table, NDArray positions) {
+    /**
+     * The rotation of the positions, gathered per row so left-padded rows rotate by their own: cos/sin [B or 1, 1, T,
+     * rotaryDim], or with {@code paired} (folded inference weights) cos + i·sin [B or 1, T, 1, d/2].
+     */
+    private Attention.Rotation rotation(RopeTable table, NDArray positions, boolean paired) {
+        if (paired) {
+            long[] shape = positions.getShape().getShape();
+            NDArray turns = lookup(table.paired(), positions).reshape(shape[0], shape[1], 1, table.paired().getShape().get(1) / 2, 2);
+            return new Attention.PairedRotation(ai.djl.pytorch.jni.JniUtils.complex((ai.djl.pytorch.engine.PtNDArray) turns));
+        }
         NDArray cos = table.cos();
         NDArray sin = table.sin();
         if (table.rope().type().equals("dynamic")) {
@@ -348,7 +383,7 @@ public final class Transformer implements AutoCloseable {
                 sin = longer.sin();
             }
         }
-        return new Attention.Rotation(lookup(cos, positions).expandDims(1), lookup(sin, positions).expandDims(1));
+        return new Attention.HalfRotation(lookup(cos, positions).expandDims(1), lookup(sin, positions).expandDims(1));
     }
 
     private static NDArray lookup(NDArray table, NDArray ids) {
@@ -359,11 +394,16 @@ public final class Transformer implements AutoCloseable {
         return Ops.norm(config, x, n);
     }
 
-    private NDArray ffn(Weights.Ffn ffn, NDArray x) {
+    /** @param inference no autograd: SiLU and the gating may overwrite their own temporaries */
+    private NDArray ffn(Weights.Ffn ffn, NDArray x, boolean inference) {
         return switch (ffn) {
             case Gated g -> linear(activation(linear(x, g.gate())).mul(linear(x, g.up())), g.down());
             case GatedPacked g -> {
                 NDList gu = linear(x, g.gateUp()).split(new long[] {config.intermediateSize()}, x.getShape().dimension() - 1);
+                if (inference && !config.family().geluTanh()) {
+                    NDArray act = gu.get(0).getNDArrayInternal().sigmoid(); // silu(gate)·up in one buffer
+                    yield linear(act.muli(gu.get(0)).muli(gu.get(1)), g.down());
+                }
                 yield linear(activation(gu.get(0)).mul(gu.get(1)), g.down());
             }
             case Plain p -> linear(activation(linear(x, p.fc())), p.proj());

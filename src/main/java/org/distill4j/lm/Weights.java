@@ -60,8 +60,18 @@ public record Weights(NDArray embed, NDArray positions, List<Layer> layers, Norm
         }
     }
 
-    /** A norm's scale and (LayerNorm only) shift. */
-    public record Norm(NDArray weight, NDArray bias) {}
+    /**
+     * A norm's scale and (LayerNorm only) shift. {@code plainScale}: the weight is the multiplier itself even where the
+     * family stores an offset from one (Gemma), and a null weight means none ({@link InferenceWeights} folded it).
+     */
+    public record Norm(NDArray weight, NDArray bias, boolean plainScale) {
+        /** Normalisation only: the scale was folded into the next projection. */
+        static final Norm UNIT = new Norm(null, null, true);
+
+        public Norm(NDArray weight, NDArray bias) {
+            this(weight, bias, false);
+        }
+    }
 
     /** The query/key/value projections. */
     public sealed interface Qkv permits Separate, Packed {}

@@ -34,4 +34,14 @@ public record Moments(int count, double mean, double populationStd, double sampl
         return new Moments(n, n == 0 ? Double.NaN : mean, n == 0 ? 0 : Math.sqrt(squares / n),
                 n > 1 ? Math.sqrt(squares / (n - 1)) : 0);
     }
+
+    /** The median (mean of the middle two for an even count), NaN for no values; the benches' summary of rounds. */
+    public static double median(java.util.List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        java.util.List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
 }
