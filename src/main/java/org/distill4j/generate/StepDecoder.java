@@ -128,6 +128,7 @@ public final class StepDecoder implements AutoCloseable {
     private final int headroom;
     private Transformer.Fusion fusion;
     private KvCache cache;
+    private final PromptGroups groups;
     /** Slot of each row in the cache; slots not in use hold null in {@link #slotRow}. */
     private final Map<Row, Integer> slotOf = new IdentityHashMap<>();
     private Row[] slotRow = new Row[0];
@@ -135,6 +136,7 @@ public final class StepDecoder implements AutoCloseable {
     private int[][] keyPos = new int[0][];
     private long rebuilds;
     private long prefilledTokens;
+    private long sharedPromptSteps;
 
     /** @param maxSlots rows the cache is allocated for at most (a step may still pass more; the cache then fits them) */
     public StepDecoder(Transformer model, int maxSlots) {
@@ -159,11 +161,17 @@ public final class StepDecoder implements AutoCloseable {
         this.vocab = model.config().vocabSize();
         this.maxPositions = model.config().maxPositionEmbeddings();
         this.manager = model.manager().newSubManager();
+        this.groups = new PromptGroups(manager, model.config());
     }
 
     /** How often a cache was built or compacted; for tests and stats. */
     public long rebuilds() {
         return rebuilds;
+    }
+
+    /** Steps that read a prompt stored once for several rows ({@link PromptGroups}); for tests and stats. */
+    public long sharedPromptSteps() {
+        return sharedPromptSteps;
     }
 
     /** Tokens run through prefill passes so far (a shared prompt counts once); for tests and stats. */
@@ -200,8 +208,9 @@ public final class StepDecoder implements AutoCloseable {
             for (Row r : rows) {
                 (slotOf.containsKey(r) ? running : joining).add(r);
             }
-            if (!fits(rows, running, joining)) {
-                compact(rows, running, joining);
+            int ownLongest = longestUnshared(joining);
+            if (!fits(rows, running, joining, ownLongest)) {
+                compact(rows, running, ownLongest);
             }
             Map<Row, Token> drawn = new IdentityHashMap<>();
             if (!running.isEmpty()) {
@@ -234,6 +243,7 @@ public final class StepDecoder implements AutoCloseable {
         }
         for (int s = 0; s < slotRow.length; s++) {
             if (slotRow[s] != null && !keep.containsKey(slotRow[s])) {
+                groups.leave(s);
                 slotOf.remove(slotRow[s]);
                 slotRow[s] = null;
                 Arrays.fill(keyPos[s], -1);
@@ -249,6 +259,22 @@ public final class StepDecoder implements AutoCloseable {
         return longest;
     }
 
+    /**
+     * The longest newcomer that will hold its whole sequence in its own cache entries: rows whose tokens equal another
+     * newcomer's share a stored prompt instead ({@link PromptGroups}) and need no own entries yet.
+     */
+    private int longestUnshared(List<Row> joining) {
+        int longest = 0;
+        for (Row r : joining) {
+            boolean shared = false;
+            for (Row other : joining) {
+                shared |= sharePrompts && other != r && other.sameTokens(r);
+            }
+            longest = shared ? longest : Math.max(longest, r.sequenceLength());
+        }
+        return longest;
+    }
+
     /** The cache's length once this step's running rows have written their token (newcomers are seated below it). */
     private int endAfterStep(boolean anyRunning) {
         return cache.length() + (anyRunning ? 1 : 0);
@@ -259,7 +285,7 @@ public final class StepDecoder implements AutoCloseable {
      * longer newcomer) leaves room for the next step, and the batch is not mostly empty slots (which would waste every
      * step's compute).
      */
-    private boolean fits(List<Row> rows, List<Row> running, List<Row> joining) {
+    private boolean fits(List<Row> rows, List<Row> running, List<Row> joining, int ownLongest) {
         if (cache == null) {
             return false;
         }
@@ -267,7 +293,7 @@ public final class StepDecoder implements AutoCloseable {
         for (Row s : slotRow) {
             free += s == null ? 1 : 0;
         }
-        int end = Math.max(endAfterStep(!running.isEmpty()), longest(joining));
+        int end = Math.max(endAfterStep(!running.isEmpty()), ownLongest);
         return end + 1 <= cache.capacity() && joining.size() <= free && slotRow.length <= 2 * slotsFor(rows.size());
     }
 
@@ -280,12 +306,16 @@ public final class StepDecoder implements AutoCloseable {
      * A fresh cache sized for this step's rows, holding the running rows' keys copied from the old one (each row's
      * entries are one contiguous run ending at the old cache's end); the newcomers are seated after.
      */
-    private void compact(List<Row> rows, List<Row> running, List<Row> joining) {
+    private void compact(List<Row> rows, List<Row> running, int ownLongest) {
         int stored = 0;
-        for (Row r : running) {
-            stored = Math.max(stored, r.sequenceLength() - 1); // a running row's last token is not in the cache yet
+        int[] own = new int[running.size()];
+        for (int i = 0; i < running.size(); i++) {
+            for (int k : keyPos[slotOf.get(running.get(i))]) {
+                own[i] += k >= 0 ? 1 : 0; // the row's own entries (a shared prompt lives in PromptGroups)
+            }
+            stored = Math.max(stored, own[i]);
         }
-        int capacity = Math.max(stored + 1, longest(joining)) + headroom;
+        int capacity = Math.max(stored + 1, ownLongest) + headroom;
         int slots = slotsFor(rows.size());
         KvCache fresh = new KvCache(manager, model.config(), slots, capacity);
         fresh.skip(stored);
@@ -294,12 +324,15 @@ public final class StepDecoder implements AutoCloseable {
         for (int[] k : newPos) {
             Arrays.fill(k, -1);
         }
+        int[] newSlotOf = new int[slotRow.length];
+        Arrays.fill(newSlotOf, -1);
         for (int s = 0; s < running.size(); s++) {
             Row r = running.get(s);
             int old = slotOf.get(r);
+            newSlotOf[old] = s;
             // the row's entries, in order, packed to end at `stored`: they are contiguous runs separated by the gaps
             // that longer newcomers opened (KvCache.skip), so each run is one copy
-            int at = stored - (r.sequenceLength() - 1);
+            int at = stored - own[s];
             int j = 0;
             while (j < cache.length()) {
                 if (keyPos[old][j] < 0) {
@@ -318,6 +351,7 @@ public final class StepDecoder implements AutoCloseable {
         }
         closeCache();
         cache = fresh;
+        groups.reseat(newSlotOf, slots);
         slotRow = newRow;
         keyPos = newPos;
         slotOf.clear();
@@ -348,9 +382,17 @@ public final class StepDecoder implements AutoCloseable {
         }
         List<Token> out = new ArrayList<>(running.size());
         try (NDManager m = manager.newSubManager()) {
-            DecodeMasks masks = DecodeMasks.of(m, model.config(), keyPos, queryPos, past + 1);
-            NDArray hidden = fusion.hidden(m.create(ids, new Shape(b, 1)), m.create(positions, new Shape(b, 1)), masks.full(),
-                    masks.windowed(), cache);
+            DecodeMasks masks = DecodeMasks.of(m, model.config(), keyPos, queryPos, past + 1, groups);
+            org.distill4j.lm.SharedPrefixes.Step shared = groups.step(m, b);
+            sharedPromptSteps += shared == null ? 0 : 1;
+            cache.readPrefixes(shared);
+            NDArray hidden;
+            try {
+                hidden = fusion.hidden(m.create(ids, new Shape(b, 1)), m.create(positions, new Shape(b, 1)), masks.full(),
+                        masks.windowed(), cache);
+            } finally {
+                cache.readPrefixes(null);
+            }
             NDArray logits = fusion.logits(hidden).reshape(b, vocab);
             Token[] bySlot = StepDraws.draw(m, logits, slotRow, vocab);
             for (Row r : running) {
@@ -368,7 +410,7 @@ public final class StepDecoder implements AutoCloseable {
      * the next step finds them. The running rows never wait for, or pad to, a newcomer's prompt.
      */
     private List<Token> seat(List<Row> joining) {
-        int longest = longest(joining);
+        int longest = longestUnshared(joining);
         if (cache.length() < longest) {
             cache.skip(longest - cache.length());
         }
@@ -377,6 +419,11 @@ public final class StepDecoder implements AutoCloseable {
         prefilledTokens += Prefill.run(manager, fusion, model.config(), joining, sharePrompts, (group, prefill, logits, sourceOf) -> {
             Row[] rowsAt = group.toArray(Row[]::new);
             Token[] tokens = StepDraws.draw(logits.getManager(), logits, rowsAt, vocab);
+            int[] served = new int[prefill.capacity() > 0 ? rowsAt.length : 0];
+            for (int src : sourceOf) {
+                served[src]++;
+            }
+            Map<Integer, Integer> groupOfSource = new java.util.HashMap<>();
             for (int i = 0; i < rowsAt.length; i++) {
                 Row r = rowsAt[i];
                 int s = 0;
@@ -384,9 +431,16 @@ public final class StepDecoder implements AutoCloseable {
                     s++;
                 }
                 int len = r.sequenceLength();
-                cache.copyRow(prefill, sourceOf[i], prefill.capacity() - len, len, s, end - len);
-                for (int k = 0; k < len; k++) {
-                    keyPos[s][end - len + k] = k;
+                if (served[sourceOf[i]] > 1) {
+                    // rows of one prompt: it is stored once and each row's own entries start after it
+                    int src = sourceOf[i];
+                    groups.assign(s, groupOfSource.computeIfAbsent(src,
+                            x -> groups.create(prefill, src, prefill.capacity() - len, len, served[src])));
+                } else {
+                    cache.copyRow(prefill, sourceOf[i], prefill.capacity() - len, len, s, end - len);
+                    for (int k = 0; k < len; k++) {
+                        keyPos[s][end - len + k] = k;
+                    }
                 }
                 slotRow[s] = r;
                 slotOf.put(r, s);
@@ -411,6 +465,7 @@ public final class StepDecoder implements AutoCloseable {
     /** Drops the batch and the cache (the decoder can be used again: rows are prefilled anew). */
     public void reset() {
         closeCache();
+        groups.clear();
         slotOf.clear();
         slotRow = new Row[0];
         keyPos = new int[0][];
@@ -423,6 +478,7 @@ public final class StepDecoder implements AutoCloseable {
     @Override
     public void close() {
         reset();
+        groups.close();
         manager.close();
     }
 }

@@ -4,6 +4,7 @@ import static org.distill4j.lm.Ops.linear;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import org.distill4j.lm.Weights.Layer;
@@ -95,7 +96,10 @@ final class Attention {
         double cap = config.attnLogitSoftcap();
         NDArray out;
         int groups = config.kvGroups();
-        if (groups == 1) {
+        SharedPrefixes.Step shared = cache == null ? null : cache.prefixes();
+        if (shared != null && t == 1) {
+            out = withSharedPrefixes(layer, q, k, v, mask, shared);
+        } else if (groups == 1) {
             NDArray scores = Ops.softcap(q.matMul(k.transpose(0, 1, 3, 2)), cap).add(mask);
             out = scores.softmax(-1).matMul(v);
         } else {
@@ -108,6 +112,45 @@ final class Attention {
         }
         out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * d);
         return linear(out, l.o());
+    }
+
+    /**
+     * One decoding step's attention over shared prompts and each row's own entries, as one softmax over both: the
+     * queries of a group's rows are gathered group-major ([groups, heads, members, d]) and meet the group's prompt keys
+     * in one product per (group, KV head), so each shared prompt is read once, not once per row.
+     *
+     * @param mask [B, 1, 1, P + S]: the shared part (hidden for rows without a group) then the own entries
+     */
+    private NDArray withSharedPrefixes(int layer, NDArray q, NDArray k, NDArray v, NDArray mask, SharedPrefixes.Step shared) {
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int d = config.headDim();
+        int groups = config.kvGroups();
+        long g = shared.groups();
+        long members = shared.members();
+        long p = shared.length();
+        NDManager owner = q.getManager();
+        // the rows' own entries, grouped-query heads stacked as in apply: [B, heads, 1, S]
+        NDArray own = q.reshape(b, kvHeads, groups, d).matMul(k.transpose(0, 1, 3, 2)).reshape(b, heads, 1, k.getShape().get(2));
+        NDArray qg = rows(q.reshape(b, (long) heads * d), shared.groupRows())
+                .reshape(g, members, heads, d).transpose(0, 2, 1, 3).reshape(g, kvHeads, groups * members, d);
+        NDArray prefix = rows(qg.matMul(shared.keys(layer, owner).transpose(0, 1, 3, 2)) // [g, kvHeads, groups·members, P]
+                .reshape(g, heads, members, p).transpose(0, 2, 1, 3).reshape(g * members, heads * p), shared.slotPosition())
+                .reshape(b, heads, 1, p);
+        NDArray probs = Ops.softcap(prefix.concat(own, 3), config.attnLogitSoftcap()).add(mask).softmax(-1);
+        NDList parts = probs.split(new long[] {p}, 3);
+        NDArray pg = rows(parts.get(0).reshape(b, (long) heads * p), shared.groupRows())
+                .reshape(g, members, heads, p).transpose(0, 2, 1, 3).reshape(g, kvHeads, groups * members, p);
+        NDArray fromPrefix = rows(pg.matMul(shared.values(layer, owner)) // [g, kvHeads, groups·members, d]
+                .reshape(g, heads, members, d).transpose(0, 2, 1, 3).reshape(g * members, (long) heads * d), shared.slotPosition())
+                .reshape(b, heads, 1, d);
+        NDArray pOwn = parts.get(1);
+        return pOwn.reshape(b, kvHeads, groups, pOwn.getShape().get(3)).matMul(v).reshape(b, heads, 1, d).add(fromPrefix);
+    }
+
+    /** Rows of a 2-D array by index (an embedding lookup: one call, no index parsing). */
+    private static NDArray rows(NDArray table, NDArray index) {
+        return table.getNDArrayInternal().embedding(index, table, ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
     }
 
     /**

@@ -18,6 +18,8 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] values;
     private final int capacity;
     private int length;
+    /** The shared prompts the next forward pass reads besides the rows' own entries, or null. */
+    private SharedPrefixes.Step prefixes;
 
     public KvCache(NDManager parent, ModelConfig config, int batch, int capacity) {
         this(parent, config, batch, capacity, true);
@@ -42,6 +44,26 @@ public final class KvCache implements AutoCloseable {
             keys[i] = zeroed ? manager.zeros(shape, DataType.FLOAT32) : manager.create(shape, DataType.FLOAT32);
             values[i] = zeroed ? manager.zeros(shape, DataType.FLOAT32) : manager.create(shape, DataType.FLOAT32);
         }
+    }
+
+    /**
+     * Makes the next decoding passes (one token per row) also attend to these shared prompts, which come before each
+     * row's own entries (the caller's mask covers both: [B, 1, 1, prefix length + own length]); null stops it.
+     */
+    public void readPrefixes(SharedPrefixes.Step step) {
+        this.prefixes = step;
+    }
+
+    SharedPrefixes.Step prefixes() {
+        return prefixes;
+    }
+
+    NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    NDArray values(int layer) {
+        return values[layer];
     }
 
     /** Number of positions already stored. */

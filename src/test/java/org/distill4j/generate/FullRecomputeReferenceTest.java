@@ -88,8 +88,9 @@ class FullRecomputeReferenceTest {
                 SamplingParams p = SamplingParams.of(1.0, 12, 11, eos).withN(3);
                 java.util.Map<String, Decoded> references = new java.util.HashMap<>(); // the same rows for both batchings
                 for (Sampler.Batching batching : List.of(Sampler.Batching.DEFAULT, Sampler.Batching.STATIC_UNSHARED)) {
-                    // 12 rows through 5 slots: joins while others run, a group of 3 waiting for room, gaps in the cache
-                    List<Sample> samples = new Sampler(model, null, 5, batching).generate(PROMPTS, p);
+                    // 12 rows through 7 slots: joins while others run, two groups of 3 sharing their prompts side by side
+                    // (the first to end gives its place in the store to the other), a group waiting for room, gaps
+                    List<Sample> samples = new Sampler(model, null, 7, batching).generate(PROMPTS, p);
                     assertThat(samples).hasSize(12);
                     boolean someEnded = false;
                     for (Sample s : samples) {
@@ -150,6 +151,8 @@ class FullRecomputeReferenceTest {
                     decoder.step(rows);
                     int longest = PROMPTS.get(1).length;
                     assertThat(decoder.prefilledTokens()).as("share %s", share).isEqualTo(share ? 2L * longest : 8L * longest);
+                    decoder.step(rows);
+                    assertThat(decoder.sharedPromptSteps()).as("the next step reads each prompt once").isEqualTo(share ? 1 : 0);
                 }
             }
         }
