@@ -97,8 +97,9 @@ final class PromptGroups implements AutoCloseable {
         return p;
     }
 
-    /** What a decoding step over {@code slots} slots reads, or null when no group is in use. */
-    SharedPrefixes.Step step(NDManager m, int slots) {
+    /** What a decoding step over the slots reads ({@code running[s]}: slot s holds a row), or null when no group is in use. */
+    SharedPrefixes.Step step(NDManager m, boolean[] running) {
+        int slots = running.length;
         if (count == 0) {
             return null;
         }
@@ -108,16 +109,18 @@ final class PromptGroups implements AutoCloseable {
         }
         long[] groupRows = new long[count * width];
         long[] slotPosition = new long[slots];
+        boolean[] grouped = new boolean[slots];
         int[] filled = new int[count];
         for (int s = 0; s < slots; s++) {
             int g = group(s);
+            grouped[s] = g >= 0 || !running[s]; // an empty slot's output is never read
             if (g >= 0) {
                 int at = g * width + filled[g]++;
                 groupRows[at] = s;
                 slotPosition[s] = at;
             }
         }
-        return store.step(m, count, prefixLength(), width, groupRows, slotPosition);
+        return store.step(m, count, prefixLength(), width, groupRows, slotPosition, grouped);
     }
 
     /** Drops every group (the store keeps its memory for the next ones). */

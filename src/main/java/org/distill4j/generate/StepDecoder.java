@@ -383,7 +383,11 @@ public final class StepDecoder implements AutoCloseable {
         List<Token> out = new ArrayList<>(running.size());
         try (NDManager m = manager.newSubManager()) {
             DecodeMasks masks = DecodeMasks.of(m, model.config(), keyPos, queryPos, past + 1, groups);
-            org.distill4j.lm.SharedPrefixes.Step shared = groups.step(m, b);
+            boolean[] occupied = new boolean[b];
+            for (int s = 0; s < b; s++) {
+                occupied[s] = slotRow[s] != null;
+            }
+            org.distill4j.lm.SharedPrefixes.Step shared = groups.step(m, occupied);
             sharedPromptSteps += shared == null ? 0 : 1;
             cache.readPrefixes(shared);
             NDArray hidden;

@@ -144,6 +144,9 @@ final class Attention {
         NDArray fromPrefix = rows(pg.matMul(shared.values(layer, owner)) // [g, kvHeads, groups·members, d]
                 .reshape(g, heads, members, d).transpose(0, 2, 1, 3).reshape(g * members, (long) heads * d), shared.slotPosition())
                 .reshape(b, heads, 1, d);
+        if (shared.grouped() != null) {
+            fromPrefix = fromPrefix.mul(shared.grouped()); // rows without a group gathered another row's output
+        }
         NDArray pOwn = parts.get(1);
         return pOwn.reshape(b, kvHeads, groups, pOwn.getShape().get(3)).matMul(v).reshape(b, heads, 1, d).add(fromPrefix);
     }

@@ -32,7 +32,7 @@ public final class SharedPrefixes implements AutoCloseable {
         if (groups <= groupCapacity && length <= lengthCapacity) {
             return;
         }
-        int g = Math.max(groups, groupCapacity);
+        int g = groups <= groupCapacity ? groupCapacity : Math.max(groups, Math.max(4, 2 * groupCapacity)); // doubling: few copies
         int len = Math.max(length, lengthCapacity);
         int layers = config.numHiddenLayers();
         NDArray[] newKeys = new NDArray[layers];
@@ -91,8 +91,11 @@ public final class SharedPrefixes implements AutoCloseable {
      *                     group has fewer members: its results are never read)
      * @param slotPosition [batch]: where each slot's row sits in that group-major order (any index for rows without a
      *                     group, whose shared part the mask hides)
+     * @param grouped      [batch, 1, 1, 1]: 1 for a slot in a group, 0 for one without (whose gathered shared output is
+     *                     another row's and must not count); null when every slot is in a group
      */
-    public record Step(SharedPrefixes store, int groups, int length, int members, NDArray groupRows, NDArray slotPosition) {
+    public record Step(SharedPrefixes store, int groups, int length, int members, NDArray groupRows, NDArray slotPosition,
+                       NDArray grouped) {
         NDArray keys(int layer, NDManager owner) {
             return store.view(store.keys[layer], groups, length, owner);
         }
@@ -102,12 +105,20 @@ public final class SharedPrefixes implements AutoCloseable {
         }
     }
 
-    public Step step(NDManager m, int groups, int length, int members, long[] groupRows, long[] slotPosition) {
+    /** @param grouped per slot: whether it is in a group */
+    public Step step(NDManager m, int groups, int length, int members, long[] groupRows, long[] slotPosition, boolean[] grouped) {
         if (groups > groupCapacity || length > lengthCapacity) {
             throw new IllegalArgumentException(groups + " groups of " + length + " positions exceed the store's "
                     + groupCapacity + " × " + lengthCapacity);
         }
-        return new Step(this, groups, length, members, m.create(groupRows), m.create(slotPosition));
+        float[] weight = new float[grouped.length];
+        boolean all = true;
+        for (int s = 0; s < grouped.length; s++) {
+            weight[s] = grouped[s] ? 1f : 0f;
+            all &= grouped[s];
+        }
+        return new Step(this, groups, length, members, m.create(groupRows), m.create(slotPosition),
+                all ? null : m.create(weight, new Shape(grouped.length, 1, 1, 1)));
     }
 
     private NDArray view(NDArray a, int groups, int length, NDManager owner) {

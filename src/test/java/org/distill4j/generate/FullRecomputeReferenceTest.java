@@ -111,6 +111,30 @@ class FullRecomputeReferenceTest {
         }
     }
 
+    /**
+     * Prompts that repeat and prompts that do not, in one batch (an online teacher's lookahead over several steps):
+     * rows reading a shared prompt and rows holding their whole sequence decode side by side.
+     */
+    @Test
+    void rowsWithAndWithoutASharedPromptDecodeTogether() {
+        List<long[]> prompts = new ArrayList<>();
+        for (int i : new int[] {0, 1, 0, 3, 2, 3, 3, 0}) { // prompt 1 and 2 once, 0 and 3 in groups
+            prompts.add(PROMPTS.get(i));
+        }
+        Set<Integer> eos = Set.of(7, 8, 9);
+        SamplingParams p = SamplingParams.of(1.0, 10, 21, eos);
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer model = Checkpoint.loadTransformer(Fixtures.path("lm/llama_gqa_tied"), m)) {
+            for (Sample s : new Sampler(model, null, 16).generate(prompts, p)) {
+                Decoded expected = reference(model, m, prompts.get(s.promptIndex()), Sampler.stream(21, s.promptIndex(), 0), 10, eos);
+                assertThat(s.tokens()).as("row %d", s.promptIndex()).containsExactly(expected.tokens());
+                for (int t = 0; t < s.tokens().length; t++) {
+                    assertThat((double) s.logprobs()[t]).isCloseTo(expected.logprobs()[t], org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+        }
+    }
+
     /** Every family's folded decoding weights (InferenceWeights) against its plain forward pass. */
     @Test
     void everyFamilyDecodesWhatItsFullPassDraws() {
