@@ -38,9 +38,10 @@ final class StepDraws {
                 uniforms[s] = (float) r.rng.nextDouble();
             }
         }
-        // the log-softmax serves the log-probs, the argmax and (at temperature 1, the common case) the inverse CDF
-        NDArray logSoftmax = logits.logSoftmax(-1);
-        long[] greedy = anyGreedy ? logSoftmax.argMax(-1).toLongArray() : null;
+        // the untempered softmax serves the inverse CDF at temperature 1 (the common case) and the log-probs; the full
+        // log-softmax, a second pass of exp and log over [B, V], is computed only where it is needed
+        NDArray probs = logits.softmax(-1);
+        long[] greedy = anyGreedy ? logits.argMax(-1).toLongArray() : null;
         long[] inverseCdf = null;
         if (anyEngine) {
             // inverse CDF per row against its own uniform, each row at its own temperature (Sampler's draw)
@@ -48,8 +49,8 @@ final class StepDraws {
             for (float t : temps) {
                 allAtOne &= t == 1f;
             }
-            NDArray probs = allAtOne ? logSoftmax.exp() : logits.div(m.create(temps, new Shape(b, 1))).softmax(-1);
-            NDArray below = probs.cumSum(1).lt(m.create(uniforms, new Shape(b, 1))).sum(new int[] {1}); // int64 counts
+            NDArray tempered = allAtOne ? probs : logits.div(m.create(temps, new Shape(b, 1))).softmax(-1);
+            NDArray below = tempered.cumSum(1).lt(m.create(uniforms, new Shape(b, 1))).sum(new int[] {1}); // int64 counts
             inverseCdf = below.minimum(vocab - 1).toLongArray();
         }
         float[] host = null; // truncated sampling runs in Java on one copy of the logits
@@ -68,7 +69,18 @@ final class StepDraws {
                 tokens[s] = TokenSampler.draw(host, s * vocab, vocab, p, r.rng).token();
             }
         }
-        float[] lp = logSoftmax.gather(m.create(tokens, new Shape(b, 1)), 1).toFloatArray();
+        NDArray drawn = m.create(tokens, new Shape(b, 1));
+        float[] chosen = probs.gather(drawn, 1).toFloatArray();
+        float[] lp = new float[b];
+        boolean tiny = false;
+        for (int s = 0; s < b; s++) {
+            lp[s] = (float) Math.log(chosen[s]); // a float probability's relative error (6e-8) is log(p)'s absolute error
+            tiny |= rowAt[s] != null && chosen[s] < 1e-30f; // below that float loses digits (a high temperature's pick)
+        }
+        NDArray logSoftmax = tiny || topK > 0 ? logits.logSoftmax(-1) : null;
+        if (tiny) {
+            lp = logSoftmax.gather(drawn, 1).toFloatArray();
+        }
         TopLogprobs[] top = topK > 0 ? TopLogprobs.ofRows(logSoftmax, topK) : null;
         StepDecoder.Token[] out = new StepDecoder.Token[b];
         for (int s = 0; s < b; s++) {
