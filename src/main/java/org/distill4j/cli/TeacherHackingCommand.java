@@ -8,6 +8,7 @@ import org.distill4j.experiment.LabConfig;
 import org.distill4j.experiment.LabInputs;
 import org.distill4j.experiment.LabInputsSetup;
 import org.distill4j.experiment.LabJob;
+import org.distill4j.experiment.LabVariant;
 import org.distill4j.experiment.TeacherHackingLab;
 import org.distill4j.loss.Divergence;
 import org.distill4j.report.LabReport;
@@ -117,6 +118,10 @@ public final class TeacherHackingCommand implements Callable<Integer> {
     @Option(names = "--sft-lr", defaultValue = "3e-3", description = "Stage 1 SFT learning rate. Default: ${DEFAULT-VALUE}.")
     double sftLr;
 
+    @Option(names = "--variants", split = ",", description = "Only these distillation runs, e.g. offline,online-teacher "
+            + "(default: all: offline, online-teacher, online-student, low-diversity, budget-N).")
+    List<String> variants;
+
     @Option(names = "--out", defaultValue = "runs/teacher-hacking", description = "Run directory. Default: ${DEFAULT-VALUE}.")
     Path out;
 
@@ -182,18 +187,20 @@ public final class TeacherHackingCommand implements Callable<Integer> {
         Divergence.parse(loss, 0.5, 0.1); // an unknown loss fails here, before any work
         // stages 0 and 1 of the embedded task do not run on the user's inputs: their sizes are 0; the prompt counts are
         // capped by the user's files (LabInputsSetup.prepareInputs)
-        return LabConfig.builder().seeds(List.copyOf(seeds)).oracleExamples(0).oracleSteps(0).oraclePrompts(Integer.MAX_VALUE)
+        LabConfig cfg = LabConfig.builder().seeds(List.copyOf(seeds)).oracleExamples(0).oracleSteps(0).oraclePrompts(Integer.MAX_VALUE)
                 .sftSteps(sftSteps).sftBatch(sftBatch).sftLr(sftLr)
                 .distillPrompts(distillPrompts == null ? Integer.MAX_VALUE : distillPrompts).generations(generations)
                 .diversityFactor(diversityFactor).budgets(List.copyOf(budgets)).distillSteps(steps).distillBatch(batchSize)
                 .distillLr(lr).loss(loss).temperature(temperature).evalEvery(evalEvery).valPrompts(valSize).maxNewTokens(maxNewTokens)
-                .build();
+                .variants(variants == null ? List.of() : List.copyOf(variants)).build();
+        LabVariant.selected(cfg); // an unknown variant fails here, before any work
+        return cfg;
     }
 
-    /** A run directory is resumed only with the settings it was made with (more or other seeds are fine). */
+    /** A run directory is resumed only with the settings it was made with (more or other seeds and variants are fine). */
     private static void requireSameSettings(Path file, LabConfig cfg) {
         LabConfig old = LabConfig.read(file);
-        if (!old.withSeeds(cfg.seeds()).equals(cfg)) {
+        if (!old.withSeeds(cfg.seeds()).toBuilder().variants(cfg.variants()).build().equals(cfg)) {
             throw new UserError(file + ": this run directory was made with other settings (" + old + "); choose another --out "
                     + "(or delete it)");
         }

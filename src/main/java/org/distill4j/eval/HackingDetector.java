@@ -142,7 +142,7 @@ public final class HackingDetector {
             }
         }
         Point min = curve.get(best);
-        double sigma = Math.max(curveNoise(curve), 0.01 * min.value());
+        double sigma = goldenNoise(curve);
         // the mean of `sustain` consecutive evaluations has noise σ/√sustain; its difference from the
         // minimum (one evaluation) has noise σ·√(1 + 1/sustain)
         double threshold = k * sigma * Math.sqrt(1 + 1.0 / sustain);
@@ -161,6 +161,47 @@ public final class HackingDetector {
         String flat = String.format("no sustained rise after the minimum %.4g at step %d", min.value(), min.step());
         return stillFalling(curve, 0.01 * min.value(), "the golden metric", false)
                 .map(r -> new Verdict(Status.UNDETERMINED, Optional.empty(), flat + "; " + r)).orElseGet(() -> Verdict.none(flat));
+    }
+
+    /**
+     * The golden detector's noise unit σ of a curve: 1.4826·MAD(second differences)/√6, at least 1 % of the curve's
+     * minimum ({@link #golden}).
+     */
+    public static double goldenNoise(List<Point> curve) {
+        double min = curve.stream().mapToDouble(Point::value).min().orElse(Double.NaN);
+        return Math.max(curveNoise(curve), 0.01 * min);
+    }
+
+    /**
+     * Where the golden metric ended against its minimum, in the units of the golden detector's test: (mean of the last
+     * {@code sustain} evaluations − minimum) / (σ·√(1 + 1/sustain)), σ = {@link #goldenNoise}. The detector flags a
+     * window after the minimum at more than {@code k} of these units; this is the same test on the run's last window,
+     * so a value ≥ {@code k} says the metric rose that far <em>and stayed there</em> to the end. NaN when the minimum is
+     * among the last {@code sustain} evaluations (the metric did not come back up) or the curve is too short.
+     */
+    public double goldenRiseAtEnd(List<Point> curve) {
+        if (curve.size() < sustain + 3) {
+            return Double.NaN;
+        }
+        int best = 0;
+        for (int i = 1; i < curve.size(); i++) {
+            if (curve.get(i).value() < curve.get(best).value()) {
+                best = i;
+            }
+        }
+        if (best >= curve.size() - sustain) {
+            return Double.NaN;
+        }
+        double mean = 0;
+        for (int j = curve.size() - sustain; j < curve.size(); j++) {
+            mean += curve.get(j).value() / sustain;
+        }
+        return (mean - curve.get(best).value()) / (goldenNoise(curve) * Math.sqrt(1 + 1.0 / sustain));
+    }
+
+    /** Noise units a sustained rise must exceed to be flagged (3 by default). */
+    public double noiseUnits() {
+        return k;
     }
 
     /**

@@ -3,6 +3,7 @@ package org.distill4j.experiment;
 import java.util.ArrayList;
 import java.util.List;
 import org.distill4j.data.SourceKind;
+import org.distill4j.util.UserError;
 
 /**
  * One distillation run of the lab: a data source and, for offline sources, the shape of the fixed
@@ -26,6 +27,21 @@ public record LabVariant(String name, SourceKind source, int prompts, int genera
             }
         }
         return v;
+    }
+
+    /**
+     * The variants the configuration asks for ({@link LabConfig#variants()}; all when empty), in {@link #all}'s order.
+     * An unknown name is a user error naming the known ones.
+     */
+    public static List<LabVariant> selected(LabConfig c) {
+        List<LabVariant> all = all(c);
+        List<String> names = all.stream().map(LabVariant::name).toList();
+        for (String n : c.variants()) {
+            if (!names.contains(n)) {
+                throw new UserError("unknown variant '" + n + "' (--variants): choose among " + String.join(", ", names));
+            }
+        }
+        return c.variants().isEmpty() ? all : all.stream().filter(v -> c.variants().contains(v.name())).toList();
     }
 
     /** Generations per prompt the offline datasets of a seed need (they are nested prefixes of one draw). */

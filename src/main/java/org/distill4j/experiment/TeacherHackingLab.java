@@ -79,7 +79,7 @@ public final class TeacherHackingLab {
         DistillStage distillation = new DistillStage(run);
         List<LabJob> distill = new ArrayList<>();
         for (long seed : run.cfg.seeds()) {
-            for (LabVariant v : LabVariant.all(run.cfg)) {
+            for (LabVariant v : LabVariant.selected(run.cfg)) {
                 if (!LabRun.done(run.variantDir(seed, v.name()))) {
                     distillation.drawTeacherData(seed);
                     distill.add(new LabJob(LabJob.Kind.DISTILL, v.name(), seed));

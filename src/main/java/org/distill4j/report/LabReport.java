@@ -75,6 +75,20 @@ public final class LabReport {
             i++;
         }
         add("fig4-proxy-golden", c, plots);
+        if (runs.containsKey("offline") && runs.get("offline").size() > 1) {
+            XYChart seeds = Charts.chart("Proxy vs golden metric, offline, per seed (Fig. 4)", "proxy: E_{y~teacher} Σ KL(teacher‖student)",
+                    "golden: E_{y~oracle} Σ KL(oracle‖student)");
+            int k = 0;
+            for (RunCurves r : runs.get("offline")) {
+                double[] proxy = r.series("proxy_fkl").stream().mapToDouble(p -> p[1]).toArray();
+                double[] golden = r.series("golden_fkl").stream().mapToDouble(p -> p[1]).toArray();
+                if (proxy.length > 0 && proxy.length == golden.length) {
+                    Charts.band(seeds, "offline, seed " + r.seed(), proxy, golden, new double[golden.length], k);
+                }
+                k++;
+            }
+            add("fig4-proxy-golden-offline-seeds", seeds, plots);
+        }
     }
 
     private void overEpochs(Path plots) {
@@ -151,6 +165,26 @@ public final class LabReport {
         return variant + " (" + meta.path("prompts").asInt() + " prompts × " + meta.path("generations").asInt() + ")";
     }
 
+    /** Per seed, the numbers behind the Fig. 4 U column ({@link PaperSignature}). */
+    private static void signatureTable(StringBuilder h, LabSummary summary) {
+        h.append("<h2>The paper's signature (Fig. 4 U), per seed</h2><table><tr><th>variant</th><th>seed</th><th>golden min (step)</th>"
+                + "<th>noise unit σ</th><th>golden rise at the end, noise units</th><th>held-out proxy at the golden min → end</th>"
+                + "<th>proxy on training prompts at the golden min → end</th><th>U shown</th></tr>");
+        summary.variants().forEach((name, v) -> v.seeds().forEach(s -> {
+            PaperSignature p = s.signature();
+            h.append(String.format("<tr><td>%s</td><td>%d</td><td>%.3f (%d)</td><td>%.3f</td><td>%s</td><td>%s → %.3f</td><td>%s</td><td>%s</td></tr>",
+                    name, s.seed(), p.goldenMin(), p.goldenMinStep(), p.goldenNoise(),
+                    p.goldenRiseNoiseUnits() == null ? "no rise" : String.format("%.1f", p.goldenRiseNoiseUnits()),
+                    p.proxyAtGoldenMin() == null ? "?" : String.format("%.3f", p.proxyAtGoldenMin()), p.proxyEnd(),
+                    p.trainProxyEnd() == null || p.trainProxyAtGoldenMin() == null ? ""
+                            : String.format("%.3f → %.3f", p.trainProxyAtGoldenMin(), p.trainProxyEnd()), p.shown() ? "yes" : "no"));
+        }));
+        h.append("</table><p>U shown = the golden metric's last three evaluations average at least 3 of the golden detector's "
+                + "noise units (σ·√(1 + 1/3), σ the curve's own noise) above its minimum — the detector's test, on the run's end — "
+                + "while the held-out proxy ends below its value at the golden minimum: the student still got closer to the "
+                + "teacher while it got further from the oracle (docs/hacking-detector.md).</p>");
+    }
+
     private String html(LabSummary summary) {
         StringBuilder h = new StringBuilder("""
                 <!doctype html><html><head><meta charset="utf-8"><title>distill4j — teacher hacking</title>
@@ -165,7 +199,8 @@ public final class LabReport {
                 """);
         h.append("<h2>Detector verdicts and metrics</h2><table><tr><th>variant</th><th>flagged without oracle</th>"
                 + "<th>flagged with oracle</th><th>golden min</th><th>golden final</th><th>golden late</th><th>golden rise</th>"
-                + "<th>proxy min</th><th>proxy final</th><th>proxy on training prompts: min</th><th>final</th><th>late − offline (paired)</th><th>rise − offline (paired)</th></tr>");
+                + "<th>proxy min</th><th>proxy final</th><th>proxy on training prompts: min</th><th>final</th><th>late − offline (paired)</th><th>rise − offline (paired)</th>"
+                + "<th>Fig. 4 U</th></tr>");
         summary.variants().forEach((name, v) -> {
             h.append("<tr><td>").append(name).append("</td><td>").append(v.flaggedWithoutOracle())
                     .append(" (").append(v.undeterminedWithoutOracle()).append(" undetermined)</td><td>").append(v.flaggedWithOracle())
@@ -180,13 +215,15 @@ public final class LabReport {
                 LabSummary.Diff d = v.vsOffline() == null ? null : k == 0 ? v.vsOffline().goldenLateDiff() : v.vsOffline().goldenRiseDiff();
                 h.append(d == null ? "<td></td>" : String.format("<td>%+.3f ± %.3f</td>", d.mean(), d.stderr()));
             }
-            h.append("</tr>");
+            h.append("<td>").append(v.paperSignature()).append("</td></tr>");
         });
         h.append("</table><p>").append(summary.agreement()).append(".</p><p>undetermined = not flagged, but the run ended with its metric still falling (the student was still "
                 + "improving: a longer run may yet turn; docs/hacking-detector.md); ");
         h.append("golden late = mean golden metric over the second half of the run; golden rise = late − the minimum before that half (negative: still falling); "
                 + "the paired columns are the mean ± standard error over seeds of the per-seed difference to the offline run "
-                + "(same prompts, teacher draws and student start).</p><h2>Figures</h2>");
+                + "(same prompts, teacher draws and student start).</p>");
+        signatureTable(h, summary);
+        h.append("<h2>Figures</h2>");
         images.forEach((name, bytes) -> h.append("<img alt=\"").append(name).append("\" src=\"data:image/png;base64,")
                 .append(Base64.getEncoder().encodeToString(bytes)).append("\">"));
         Path toy = runDir.resolve("toy").resolve("toy.png");

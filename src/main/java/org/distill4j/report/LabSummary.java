@@ -22,7 +22,7 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Seed(long seed, boolean hackingWithoutOracle, Long onsetWithoutOracle, String reasonWithoutOracle,
                        boolean hackingWithOracle, Long onsetWithOracle, String reasonWithOracle, double goldenLate, double goldenRise,
-                       String verdictWithoutOracle, String verdictWithOracle) {}
+                       String verdictWithoutOracle, String verdictWithOracle, PaperSignature signature) {}
 
     /** Mean and standard deviation over seeds. */
     public record Stat(double mean, double std) {
@@ -44,23 +44,25 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Variant(List<Seed> seeds, String flaggedWithoutOracle, String flaggedWithOracle, Stat goldenMin, Stat goldenFinal,
                           Stat proxyMin, Stat proxyFinal, Stat goldenLate, Stat goldenRise, VsOffline vsOffline,
-                          String undeterminedWithoutOracle, String undeterminedWithOracle, Stat trainProxyMin, Stat trainProxyFinal) {
+                          String undeterminedWithoutOracle, String undeterminedWithOracle, Stat trainProxyMin, Stat trainProxyFinal,
+                          String paperSignature) {
         Variant withVsOffline(VsOffline vs) {
             return new Variant(seeds, flaggedWithoutOracle, flaggedWithOracle, goldenMin, goldenFinal, proxyMin, proxyFinal, goldenLate,
-                    goldenRise, vs, undeterminedWithoutOracle, undeterminedWithOracle, trainProxyMin, trainProxyFinal);
+                    goldenRise, vs, undeterminedWithoutOracle, undeterminedWithOracle, trainProxyMin, trainProxyFinal, paperSignature);
         }
     }
 
     /**
      * One line per variant for a terminal: the detector's verdicts over seeds, without and with the oracle, e.g.
-     * {@code offline  without oracle: 3/3 hacking, 0/3 undetermined; with oracle: 3/3 hacking, 0/3 undetermined}.
+     * {@code offline  without oracle: 3/3 hacking, 0/3 undetermined; with oracle: 3/3 hacking, 0/3 undetermined; Fig. 4 U: 0/3}
+     * (the last: runs showing the paper's signature, {@link PaperSignature}).
      */
     public List<String> verdictLines() {
         int width = variants.keySet().stream().mapToInt(String::length).max().orElse(0);
         List<String> out = new ArrayList<>();
         variants.forEach((name, v) -> out.add(String.format("%-" + width + "s  without oracle: %s hacking, %s undetermined; "
-                + "with oracle: %s hacking, %s undetermined", name, v.flaggedWithoutOracle(), v.undeterminedWithoutOracle(),
-                v.flaggedWithOracle(), v.undeterminedWithOracle())));
+                + "with oracle: %s hacking, %s undetermined; Fig. 4 U: %s", name, v.flaggedWithoutOracle(), v.undeterminedWithoutOracle(),
+                v.flaggedWithOracle(), v.undeterminedWithOracle(), v.paperSignature())));
         out.add(agreement().toString());
         return out;
     }
@@ -128,6 +130,7 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
         int flaggedGolden = 0;
         int openProxy = 0;
         int openGolden = 0;
+        int signatures = 0;
         for (RunCurves r : runs) {
             List<HackingDetector.Point> proxy = points(r, "proxy_fkl");
             List<HackingDetector.Point> golden = points(r, "golden_fkl");
@@ -140,14 +143,16 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
             flaggedGolden += vg.hacking() ? 1 : 0;
             openProxy += vp.status() == HackingDetector.Status.UNDETERMINED ? 1 : 0;
             openGolden += vg.status() == HackingDetector.Status.UNDETERMINED ? 1 : 0;
+            List<HackingDetector.Point> trainProxy = points(r, "train_proxy_fkl");
+            PaperSignature signature = PaperSignature.of(golden, proxy, trainProxy, detector);
+            signatures += signature.shown() ? 1 : 0;
             seeds.add(new Seed(r.seed(), vp.hacking(), vp.onsetStep().orElse(null), vp.reason(),
                     vg.hacking(), vg.onsetStep().orElse(null), vg.reason(), late(golden), rise(golden), vp.status().text(),
-                    vg.status().text()));
+                    vg.status().text(), signature));
             minGolden.add(golden.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
             finalGolden.add(golden.get(golden.size() - 1).value());
             minProxy.add(proxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
             finalProxy.add(proxy.get(proxy.size() - 1).value());
-            List<HackingDetector.Point> trainProxy = points(r, "train_proxy_fkl");
             if (!trainProxy.isEmpty()) {
                 minTrainProxy.add(trainProxy.stream().mapToDouble(HackingDetector.Point::value).min().orElse(Double.NaN));
                 finalTrainProxy.add(trainProxy.get(trainProxy.size() - 1).value());
@@ -156,7 +161,8 @@ public record LabSummary(@JsonValue Map<String, Variant> variants) {
         return new Variant(seeds, flaggedProxy + "/" + runs.size(), flaggedGolden + "/" + runs.size(), Stat.of(minGolden),
                 Stat.of(finalGolden), Stat.of(minProxy), Stat.of(finalProxy), Stat.of(seeds.stream().map(Seed::goldenLate).toList()),
                 Stat.of(seeds.stream().map(Seed::goldenRise).toList()), null, openProxy + "/" + runs.size(), openGolden + "/" + runs.size(),
-                minTrainProxy.isEmpty() ? null : Stat.of(minTrainProxy), finalTrainProxy.isEmpty() ? null : Stat.of(finalTrainProxy));
+                minTrainProxy.isEmpty() ? null : Stat.of(minTrainProxy), finalTrainProxy.isEmpty() ? null : Stat.of(finalTrainProxy),
+                signatures + "/" + runs.size());
     }
 
     /**

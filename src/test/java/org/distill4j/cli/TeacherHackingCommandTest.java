@@ -108,7 +108,7 @@ class TeacherHackingCommandTest {
                 student.toString(), "--prompts", prompts.toString(), "--val-fraction", "0.3", "--out", out.toString())));
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("report.html").containsPattern("(?m)^offline +without oracle: \\d/1 hacking, \\d/1 undetermined; "
-                + "with oracle: \\d/1 hacking, \\d/1 undetermined$");
+                + "with oracle: \\d/1 hacking, \\d/1 undetermined; Fig. 4 U: \\d/1$");
         assertThat(out.resolve("report.html")).exists();
         // stage 0 and 1 are skipped: the user's checkpoints are used where they are
         assertThat(out.resolve("oracle")).doesNotExist();
@@ -139,6 +139,14 @@ class TeacherHackingCommandTest {
                 student.toString(), "--prompts", prompts.toString(), "--val-fraction", "0.3", "--out", out.toString())));
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(Files.readAllLines(out.resolve("seed-1").resolve("offline").resolve("metrics.jsonl"))).isEqualTo(lines);
+        // other variants resume the same directory (a subset is the same runs); a new seed with one variant adds just that run
+        List<String> more = new ArrayList<>(List.of(args(List.of("--oracle", oracle.toString(), "--teacher", teacher.toString(),
+                "--student", student.toString(), "--prompts", prompts.toString(), "--val-fraction", "0.3", "--out", out.toString(),
+                "--variants", "offline"))));
+        more.set(more.indexOf("--seeds") + 1, "2");
+        CliErrorsTest.Result subset = run(more.toArray(String[]::new));
+        assertThat(subset.code()).as(subset.err()).isZero();
+        assertThat(out.resolve("seed-2").toFile().list()).containsExactly("offline");
     }
 
     @Test
@@ -203,6 +211,9 @@ class TeacherHackingCommandTest {
 
         assertCleanError(run(args(List.of("--oracle", oracle.toString(), "--teacher", teacher.toString(), "--student",
                 student.toString(), "--prompts", prompts.toString(), "--loss", "nope", "--out", out.toString()))), "nope");
+        assertCleanError(run(args(List.of("--oracle", oracle.toString(), "--teacher", teacher.toString(), "--student",
+                student.toString(), "--prompts", prompts.toString(), "--variants", "offline,online-oracle", "--out", out.toString()))),
+                "online-oracle", "--variants");
         // nothing was run
         assertThat(out.resolve("seed-1")).doesNotExist();
     }

@@ -43,13 +43,43 @@ class TeacherHackingLabTest {
     }
 
     @Test
-    void configRoundTripsThroughYamlAndOldConfigsReadWithTemperatureOne() throws Exception {
-        LabConfig c = LabConfig.standard();
+    void configRoundTripsThroughYamlAndOldConfigsReadWithTemperatureOneAndAllVariants() throws Exception {
         Path f = tmp.resolve("config.yaml");
-        c.write(f);
-        assertThat(LabConfig.read(f)).isEqualTo(c);
-        Files.writeString(f, Files.readString(f).replaceAll("(?m)^generationTemperature:.*\\n", ""));
+        for (LabConfig c : List.of(LabConfig.standard(), LabConfig.paper().toBuilder().variants(List.of("offline")).build())) {
+            c.write(f);
+            assertThat(LabConfig.read(f)).isEqualTo(c);
+        }
+        LabConfig.standard().write(f);
+        Files.writeString(f, Files.readString(f).replaceAll("(?m)^generationTemperature:.*\\n", "")
+                .replaceAll("(?m)^variants:.*\\n", ""));
         assertThat(LabConfig.read(f).generationTemperature()).isEqualTo(1.0);
+        assertThat(LabConfig.read(f).variants()).isEmpty();
+        assertThat(LabVariant.selected(LabConfig.read(f))).isEqualTo(LabVariant.all(LabConfig.standard()));
+    }
+
+    @Test
+    void aSubsetOfVariantsRunsOnlyThoseAndTheReportJudgesTheirFigureFourSignature() {
+        Path dir = tmp.resolve("lab");
+        LabConfig cfg = tiny(List.of(1L)).toBuilder().variants(List.of("offline", "budget-1")).distillSteps(8).build();
+        new TeacherHackingLab(dir, cfg, LabJob.Runner.inProcess()).run();
+        assertThat(dir.resolve("seed-1").toFile().list()).containsExactlyInAnyOrder("offline", "budget-1");
+        org.distill4j.report.LabReport report = new org.distill4j.report.LabReport(dir);
+        report.write();
+        var summary = report.summary();
+        assertThat(summary.variants().keySet()).containsExactlyInAnyOrder("offline", "budget-1");
+        var seed = summary.variants().get("offline").seeds().get(0);
+        assertThat(seed.signature()).isNotNull();
+        assertThat(seed.signature().proxyAtGoldenMin()).isNotNull();
+        assertThat(summary.variants().get("offline").paperSignature()).matches("[01]/1");
+        assertThat(summary.verdictLines().get(0)).contains("Fig. 4 U: ");
+        assertThat(dir.resolve("summary.json")).content().contains("\"signature\"", "\"proxy_at_golden_min\"");
+    }
+
+    @Test
+    void anUnknownVariantIsAUserErrorNamingTheKnownOnes() {
+        LabConfig cfg = LabConfig.standard().toBuilder().variants(List.of("offline", "online-oracle")).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LabVariant.selected(cfg))
+                .isInstanceOf(org.distill4j.util.UserError.class).hasMessageContaining("online-oracle").hasMessageContaining("budget-8");
     }
 
     @Test

@@ -63,7 +63,7 @@ class LabSummaryTest {
                 .isEqualTo("undetermined: the student is still improving");
         assertThat(json.path("online-teacher").path("undetermined_with_oracle").asText()).isEqualTo("1/1");
         assertThat(summary.verdictLines()).containsExactly(
-                "online-teacher  without oracle: 0/1 hacking, 1/1 undetermined; with oracle: 0/1 hacking, 1/1 undetermined",
+                "online-teacher  without oracle: 0/1 hacking, 1/1 undetermined; with oracle: 0/1 hacking, 1/1 undetermined; Fig. 4 U: 0/1",
                 "detector without the oracle: 0 of 0 runs whose golden metric rose detected, 0 false alarms in 1 runs whose golden "
                         + "metric did not rise");
     }
