@@ -60,7 +60,7 @@ final class BenchRealCommand implements Callable<Integer> {
     boolean skipTrain;
 
     @Option(names = "--force-train", description = "Train even when the weights, gradients and AdamW moments (16 bytes a "
-            + "parameter) exceed 80 % of MemAvailable (by default the training phase is then skipped, with a note).")
+            + "parameter) exceed 80 %% of MemAvailable (by default the training phase is then skipped, with a note).")
     boolean forceTrain;
 
     @Override

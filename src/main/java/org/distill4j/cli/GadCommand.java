@@ -34,7 +34,7 @@ public final class GadCommand implements Callable<Integer> {
     long warmup;
 
     @Option(names = "--d-alone-steps", defaultValue = "1",
-            description = "gad: first warmup steps that train the discriminator only (the reference: ~1 % of the warmup). Default: ${DEFAULT-VALUE}.")
+            description = "gad: first warmup steps that train the discriminator only (the reference: ~1 %% of the warmup). Default: ${DEFAULT-VALUE}.")
     long dAlone;
 
     @Option(names = "--discriminator-steps", defaultValue = "100",
