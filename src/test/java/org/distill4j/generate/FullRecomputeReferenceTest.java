@@ -135,6 +135,44 @@ class FullRecomputeReferenceTest {
         }
     }
 
+    /**
+     * The server's pattern on a shared prompt: three samples of one request share it; one sits out two steps (evicted:
+     * its group loses it) and comes back prefilled as a row of its own, while a newcomer with another prompt joins.
+     */
+    @Test
+    void aSharedPromptsRowThatLeavesAndComesBackDecodesItsOwnTokens() {
+        SamplingParams p = SamplingParams.of(1.0, 9, 0, Set.of());
+        try (NDManager m = NDManager.newBaseManager();
+             Transformer model = Checkpoint.loadTransformer(Fixtures.path("families/gemma3_text"), m);
+             StepDecoder decoder = new StepDecoder(model, 8)) {
+            List<StepDecoder.Row> rows = new ArrayList<>();
+            for (int sample = 0; sample < 3; sample++) {
+                rows.add(new StepDecoder.Row(PROMPTS.get(1), p, Sampler.stream(31, 0, sample)));
+            }
+            StepDecoder.Row newcomer = new StepDecoder.Row(PROMPTS.get(3), p, Sampler.stream(31, 1, 0));
+            for (int step = 0; step < 9; step++) {
+                List<StepDecoder.Row> now = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    if (!(i == 1 && (step == 3 || step == 4))) {
+                        now.add(rows.get(i));
+                    }
+                }
+                if (step >= 2 && newcomer.generatedLength() < 7) {
+                    now.add(newcomer);
+                }
+                decoder.step(now);
+            }
+            assertThat(decoder.sharedPromptSteps()).as("the group was read").isGreaterThan(0);
+            for (int i = 0; i < 3; i++) {
+                int n = rows.get(i).generatedLength();
+                Decoded expected = reference(model, m, PROMPTS.get(1), Sampler.stream(31, 0, i), n, Set.of());
+                assertThat(rows.get(i).generated()).as("sample %d", i).containsExactly(expected.tokens());
+            }
+            assertThat(newcomer.generated()).containsExactly(
+                    reference(model, m, PROMPTS.get(3), Sampler.stream(31, 1, 0), 7, Set.of()).tokens());
+        }
+    }
+
     /** Every family's folded decoding weights (InferenceWeights) against its plain forward pass. */
     @Test
     void everyFamilyDecodesWhatItsFullPassDraws() {
