@@ -125,21 +125,27 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("cannot copy " + len + " positions to " + at + " of a cache holding " + length
                     + " (the source holds " + source.length + ")");
         }
-        long[] step = {1, 1, 1, 1};
         try (NDManager scratch = manager.newSubManager()) {
             for (int layer = 0; layer < keys.length; layer++) {
-                long[] shape = keys[layer].getShape().getShape();
-                long[] from = {toRow, 0, at, 0};
-                long[] to = {toRow + 1, shape[1], at + len, shape[3]};
-                for (NDArray[] pair : new NDArray[][] {{source.keys[layer], keys[layer]}, {source.values[layer], values[layer]}}) {
-                    NDArray row = JniUtils.slice((PtNDArray) pair[0], 0, fromRow, fromRow + 1, 1);
-                    row.attach(scratch);
-                    NDArray span = JniUtils.slice((PtNDArray) row, 2, fromAt, fromAt + len, 1);
-                    span.attach(scratch);
-                    JniUtils.indexSet((PtNDArray) pair[1], (PtNDArray) span, from, to, step);
-                }
+                copySpan(source.keys[layer], fromRow, fromAt, len, keys[layer], toRow, at, scratch);
+                copySpan(source.values[layer], fromRow, fromAt, len, values[layer], toRow, at, scratch);
             }
         }
+    }
+
+    /**
+     * Positions {@code fromAt ..} (len of them) of row {@code fromRow} of a [B, kvHeads, T, d] array written into row
+     * {@code toRow} of another at positions {@code at ..}; the views go to {@code scratch}. One slice-assign per array, as in
+     * {@link #append} (DJL's NDIndex parses an index per call).
+     */
+    static void copySpan(NDArray source, int fromRow, int fromAt, int len, NDArray target, int toRow, int at, NDManager scratch) {
+        NDArray row = JniUtils.slice((PtNDArray) source, 0, fromRow, fromRow + 1, 1);
+        row.attach(scratch);
+        NDArray span = JniUtils.slice((PtNDArray) row, 2, fromAt, fromAt + len, 1);
+        span.attach(scratch);
+        long[] shape = target.getShape().getShape();
+        JniUtils.indexSet((PtNDArray) target, (PtNDArray) span, new long[] {toRow, 0, at, 0},
+                new long[] {toRow + 1, shape[1], at + len, shape[3]}, new long[] {1, 1, 1, 1});
     }
 
     @Override

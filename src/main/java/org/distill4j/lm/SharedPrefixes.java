@@ -57,29 +57,21 @@ public final class SharedPrefixes implements AutoCloseable {
 
     /** Positions {@code fromAt .. fromAt + len - 1} of row {@code fromRow} of a prefill's cache become group {@code group}'s prompt. */
     public void write(int group, KvCache source, int fromRow, int fromAt, int len) {
-        for (int layer = 0; layer < keys.length; layer++) {
-            copy(source.keys(layer), fromRow, fromAt, keys[layer], group, len);
-            copy(source.values(layer), fromRow, fromAt, values[layer], group, len);
+        try (NDManager scratch = manager.newSubManager()) {
+            for (int layer = 0; layer < keys.length; layer++) {
+                KvCache.copySpan(source.keys(layer), fromRow, fromAt, len, keys[layer], group, 0, scratch);
+                KvCache.copySpan(source.values(layer), fromRow, fromAt, len, values[layer], group, 0, scratch);
+            }
         }
     }
 
     /** Group {@code from}'s first {@code len} positions copied to group {@code to} (to keep the groups in use at the front). */
     public void move(int from, int to, int len) {
-        for (int layer = 0; layer < keys.length; layer++) {
-            copy(keys[layer], from, 0, keys[layer], to, len);
-            copy(values[layer], from, 0, values[layer], to, len);
-        }
-    }
-
-    private void copy(NDArray source, int fromRow, int fromAt, NDArray target, int toRow, int len) {
         try (NDManager scratch = manager.newSubManager()) {
-            NDArray row = JniUtils.slice((PtNDArray) source, 0, fromRow, fromRow + 1, 1);
-            row.attach(scratch);
-            NDArray span = JniUtils.slice((PtNDArray) row, 2, fromAt, fromAt + len, 1);
-            span.attach(scratch);
-            long[] shape = target.getShape().getShape();
-            JniUtils.indexSet((PtNDArray) target, (PtNDArray) span, new long[] {toRow, 0, 0, 0},
-                    new long[] {toRow + 1, shape[1], len, shape[3]}, new long[] {1, 1, 1, 1});
+            for (int layer = 0; layer < keys.length; layer++) {
+                KvCache.copySpan(keys[layer], from, 0, len, keys[layer], to, 0, scratch);
+                KvCache.copySpan(values[layer], from, 0, len, values[layer], to, 0, scratch);
+            }
         }
     }
 
