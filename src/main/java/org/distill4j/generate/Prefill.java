@@ -27,34 +27,59 @@ final class Prefill {
     private Prefill() {}
 
     /**
-     * Prefills {@code rows}; {@code seat} is called once per pass, while its cache and logits are alive.
+     * The distinct token sequences among joining rows: {@code sequences} holds one row of each, {@code of[i]} the index of
+     * row i's. Without sharing every row is its own sequence.
+     */
+    record Distinct(List<StepDecoder.Row> sequences, int[] of) {
+        static Distinct of(List<StepDecoder.Row> rows, boolean share) {
+            List<StepDecoder.Row> distinct = new ArrayList<>();
+            java.util.Map<Integer, List<Integer>> byHash = new java.util.HashMap<>(); // distinct sequences by token hash
+            int[] of = new int[rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                StepDecoder.Row r = rows.get(i);
+                int found = -1;
+                if (share) {
+                    for (int d : byHash.getOrDefault(r.tokenHash(), List.of())) {
+                        if (distinct.get(d).sameTokens(r)) {
+                            found = d;
+                            break;
+                        }
+                    }
+                }
+                if (found < 0) {
+                    found = distinct.size();
+                    distinct.add(r);
+                    byHash.computeIfAbsent(r.tokenHash(), k -> new ArrayList<>()).add(found);
+                }
+                of[i] = found;
+            }
+            return new Distinct(distinct, of);
+        }
+
+        /** The longest row whose sequence no other row shares (0 if none). */
+        int longestUnshared(List<StepDecoder.Row> rows) {
+            int[] copies = new int[sequences.size()];
+            for (int d : of) {
+                copies[d]++;
+            }
+            int longest = 0;
+            for (int i = 0; i < of.length; i++) {
+                longest = copies[of[i]] == 1 ? Math.max(longest, rows.get(i).sequenceLength()) : longest;
+            }
+            return longest;
+        }
+    }
+
+    /**
+     * Prefills {@code rows}, each distinct sequence of {@code distinct} once; {@code seat} is called once per pass, while
+     * its cache and logits are alive.
      *
-     * @param share whether rows with equal tokens share one prefill
      * @return tokens computed (distinct sequences × the pass's padded length, summed over passes)
      */
     static long run(NDManager parent, Transformer.Fusion fusion, ModelConfig config, List<StepDecoder.Row> rows,
-                    boolean share, Seat seat) {
-        List<StepDecoder.Row> distinct = new ArrayList<>();
-        java.util.Map<Integer, List<Integer>> byHash = new java.util.HashMap<>(); // distinct sequences by token hash
-        int[] distinctOf = new int[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            StepDecoder.Row r = rows.get(i);
-            int found = -1;
-            if (share) {
-                for (int d : byHash.getOrDefault(r.tokenHash(), List.of())) {
-                    if (distinct.get(d).sameTokens(r)) {
-                        found = d;
-                        break;
-                    }
-                }
-            }
-            if (found < 0) {
-                found = distinct.size();
-                distinct.add(r);
-                byHash.computeIfAbsent(r.tokenHash(), k -> new ArrayList<>()).add(found);
-            }
-            distinctOf[i] = found;
-        }
+                    Distinct rowsDistinct, Seat seat) {
+        List<StepDecoder.Row> distinct = rowsDistinct.sequences();
+        int[] distinctOf = rowsDistinct.of();
         long computed = 0;
         int from = 0;
         while (from < distinct.size()) {

@@ -97,9 +97,9 @@ final class PromptGroups implements AutoCloseable {
         return p;
     }
 
-    /** What a decoding step over the slots reads ({@code running[s]}: slot s holds a row), or null when no group is in use. */
-    SharedPrefixes.Step step(NDManager m, boolean[] running) {
-        int slots = running.length;
+    /** What a decoding step over the slots reads ({@code slotRow[s]}: slot s's row, or null), or null when no group is in use. */
+    SharedPrefixes.Step step(NDManager m, StepDecoder.Row[] slotRow) {
+        int slots = slotRow.length;
         if (count == 0) {
             return null;
         }
@@ -113,7 +113,7 @@ final class PromptGroups implements AutoCloseable {
         int[] filled = new int[count];
         for (int s = 0; s < slots; s++) {
             int g = group(s);
-            grouped[s] = g >= 0 || !running[s]; // an empty slot's output is never read
+            grouped[s] = g >= 0 || slotRow[s] == null; // an empty slot's output is never read
             if (g >= 0) {
                 int at = g * width + filled[g]++;
                 groupRows[at] = s;

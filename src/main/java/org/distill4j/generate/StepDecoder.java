@@ -208,7 +208,9 @@ public final class StepDecoder implements AutoCloseable {
             for (Row r : rows) {
                 (slotOf.containsKey(r) ? running : joining).add(r);
             }
-            int ownLongest = longestUnshared(joining);
+            // rows whose tokens equal another newcomer's share a stored prompt (PromptGroups) and need no own entries yet
+            Prefill.Distinct distinct = Prefill.Distinct.of(joining, sharePrompts);
+            int ownLongest = distinct.longestUnshared(joining);
             if (!fits(rows, running, joining, ownLongest)) {
                 compact(rows, running, ownLongest);
             }
@@ -219,7 +221,7 @@ public final class StepDecoder implements AutoCloseable {
                 }
             }
             if (!joining.isEmpty()) {
-                for (Token t : seat(joining)) {
+                for (Token t : seat(joining, distinct, ownLongest)) {
                     drawn.put(t.row(), t);
                 }
             }
@@ -249,30 +251,6 @@ public final class StepDecoder implements AutoCloseable {
                 Arrays.fill(keyPos[s], -1);
             }
         }
-    }
-
-    private static int longest(List<Row> rows) {
-        int longest = 0;
-        for (Row r : rows) {
-            longest = Math.max(longest, r.sequenceLength());
-        }
-        return longest;
-    }
-
-    /**
-     * The longest newcomer that will hold its whole sequence in its own cache entries: rows whose tokens equal another
-     * newcomer's share a stored prompt instead ({@link PromptGroups}) and need no own entries yet.
-     */
-    private int longestUnshared(List<Row> joining) {
-        int longest = 0;
-        for (Row r : joining) {
-            boolean shared = false;
-            for (Row other : joining) {
-                shared |= sharePrompts && other != r && other.sameTokens(r);
-            }
-            longest = shared ? longest : Math.max(longest, r.sequenceLength());
-        }
-        return longest;
     }
 
     /** The cache's length once this step's running rows have written their token (newcomers are seated below it). */
@@ -383,11 +361,7 @@ public final class StepDecoder implements AutoCloseable {
         List<Token> out = new ArrayList<>(running.size());
         try (NDManager m = manager.newSubManager()) {
             DecodeMasks masks = DecodeMasks.of(m, model.config(), keyPos, queryPos, past + 1, groups);
-            boolean[] occupied = new boolean[b];
-            for (int s = 0; s < b; s++) {
-                occupied[s] = slotRow[s] != null;
-            }
-            org.distill4j.lm.SharedPrefixes.Step shared = groups.step(m, occupied);
+            org.distill4j.lm.SharedPrefixes.Step shared = groups.step(m, slotRow);
             sharedPromptSteps += shared == null ? 0 : 1;
             cache.readPrefixes(shared);
             NDArray hidden;
@@ -413,17 +387,16 @@ public final class StepDecoder implements AutoCloseable {
      * token drawn from that pass, then their keys copied into free slots of the running cache just below its end, where
      * the next step finds them. The running rows never wait for, or pad to, a newcomer's prompt.
      */
-    private List<Token> seat(List<Row> joining) {
-        int longest = longestUnshared(joining);
-        if (cache.length() < longest) {
-            cache.skip(longest - cache.length());
+    private List<Token> seat(List<Row> joining, Prefill.Distinct distinct, int ownLongest) {
+        if (cache.length() < ownLongest) {
+            cache.skip(ownLongest - cache.length());
         }
         int end = cache.length();
         Map<Row, Token> drawn = new IdentityHashMap<>();
-        prefilledTokens += Prefill.run(manager, fusion, model.config(), joining, sharePrompts, (group, prefill, logits, sourceOf) -> {
+        prefilledTokens += Prefill.run(manager, fusion, model.config(), joining, distinct, (group, prefill, logits, sourceOf) -> {
             Row[] rowsAt = group.toArray(Row[]::new);
             Token[] tokens = StepDraws.draw(logits.getManager(), logits, rowsAt, vocab);
-            int[] served = new int[prefill.capacity() > 0 ? rowsAt.length : 0];
+            int[] served = new int[rowsAt.length]; // rows per distinct sequence of this pass
             for (int src : sourceOf) {
                 served[src]++;
             }
