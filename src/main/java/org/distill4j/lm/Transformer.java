@@ -3,11 +3,14 @@ package org.distill4j.lm;
 import static org.distill4j.lm.Ops.linear;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,11 +42,28 @@ public final class Transformer implements AutoCloseable {
     private final RopeTable rope;
     private final RopeTable localRope;
 
-    /**
-     * cos/sin [maxPositions, rotaryDim] of one rope, and (full rotary only, else null) the same angles as pairs
-     * (cos, sin) side by side [maxPositions, headDim] for {@link InferenceWeights}' complex rotation.
-     */
-    private record RopeTable(Rope rope, NDArray cos, NDArray sin, NDArray paired) {}
+    /** cos/sin [maxPositions, rotaryDim] of one rope. */
+    private record RopeTable(Rope rope, NDArray cos, NDArray sin) {
+        /**
+         * The same angles as pairs (cos, sin) side by side [maxPositions, rotaryDim] in {@code m}, for
+         * {@link InferenceWeights}' complex rotation: built with a decoding form ({@link Fusion}), not with every model.
+         */
+        NDArray paired(NDManager m) {
+            long half = cos.getShape().get(1) / 2;
+            try (NDManager scratch = m.newSubManager()) {
+                NDArray c = JniUtils.slice((PtNDArray) cos, 1, 0, half, 1);
+                c.attach(scratch);
+                NDArray s = JniUtils.slice((PtNDArray) sin, 1, 0, half, 1);
+                s.attach(scratch);
+                NDArray pairs = NDArrays.stack(new NDList(c, s), 2).reshape(cos.getShape().get(0), 2 * half);
+                pairs.attach(m);
+                return pairs;
+            }
+        }
+    }
+
+    /** The paired rotation tables of a decoding form (the local one is the global one where the model has one rope). */
+    private record PairedTables(NDArray global, NDArray local) {}
 
     private Transformer(ModelConfig config, NDManager manager, Map<String, NDArray> params) {
         this.config = config;
@@ -59,20 +79,8 @@ public final class Transformer implements AutoCloseable {
             return null;
         }
         float[][] t = r.tables(config.headDim(), rows, config.maxPositionEmbeddings());
-        int d = r.rotaryDim(config.headDim());
-        Shape shape = new Shape(rows, d);
-        NDArray paired = null;
-        if (d == config.headDim()) {
-            float[] pairs = new float[rows * d];
-            for (int p = 0; p < rows; p++) {
-                for (int i = 0; i < d / 2; i++) {
-                    pairs[p * d + 2 * i] = t[0][p * d + i];
-                    pairs[p * d + 2 * i + 1] = t[1][p * d + i];
-                }
-            }
-            paired = m.create(pairs, shape);
-        }
-        return new RopeTable(r, m.create(t[0], shape), m.create(t[1], shape), paired);
+        Shape shape = new Shape(rows, r.rotaryDim(config.headDim()));
+        return new RopeTable(r, m.create(t[0], shape), m.create(t[1], shape));
     }
 
     /** Parameter names in Hugging Face's order for this config. */
@@ -242,7 +250,13 @@ public final class Transformer implements AutoCloseable {
      */
     public Fusion fuseForInference() {
         NDManager m = manager.newSubManager();
-        return new Fusion(m, InferenceWeights.of(weights.packed(m), config, m));
+        InferenceWeights fused = InferenceWeights.of(weights.packed(m), config, m);
+        PairedTables pairs = null;
+        if (fused.folding().pairedRope()) {
+            NDArray global = rope.paired(m);
+            pairs = new PairedTables(global, localRope == rope ? global : localRope.paired(m));
+        }
+        return new Fusion(m, fused, pairs);
     }
 
     /** The forward pass over the packed weights of {@link #fuseForInference}. */
@@ -250,14 +264,17 @@ public final class Transformer implements AutoCloseable {
         private final NDManager fusedManager;
         private final InferenceWeights fused;
 
-        private Fusion(NDManager fusedManager, InferenceWeights fused) {
+        private final PairedTables pairs;
+
+        private Fusion(NDManager fusedManager, InferenceWeights fused, PairedTables pairs) {
+            this.pairs = pairs;
             this.fusedManager = fusedManager;
             this.fused = fused;
         }
 
         /** As {@link Transformer#hidden}. */
         public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-            return Transformer.this.hidden(fused.weights(), fused.folding(), ids, positions, mask, null, cache);
+            return Transformer.this.hidden(fused.weights(), fused.folding(), pairs, ids, positions, mask, null, cache);
         }
 
         /**
@@ -266,7 +283,7 @@ public final class Transformer implements AutoCloseable {
          * build it from positions, since narrowing the full mask by cache index is exact only without gaps.
          */
         public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, NDArray windowed, KvCache cache) {
-            return Transformer.this.hidden(fused.weights(), fused.folding(), ids, positions, mask, windowed, cache);
+            return Transformer.this.hidden(fused.weights(), fused.folding(), pairs, ids, positions, mask, windowed, cache);
         }
 
         /** As {@link Transformer#logits}. */
@@ -291,11 +308,12 @@ public final class Transformer implements AutoCloseable {
      * @param cache     KV cache to read and extend, or null
      */
     public NDArray hidden(NDArray ids, NDArray positions, NDArray mask, KvCache cache) {
-        return hidden(weights, InferenceWeights.Folding.NONE, ids, positions, mask, null, cache);
+        return hidden(weights, InferenceWeights.Folding.NONE, null, ids, positions, mask, null, cache);
     }
 
-    private NDArray hidden(Weights w, InferenceWeights.Folding folding, NDArray ids, NDArray positions, NDArray mask,
-                           NDArray windowedMask, KvCache cache) {
+    /** @param pairs the rotation tables of folded weights whose rotary pairs sit side by side, else null */
+    private NDArray hidden(Weights w, InferenceWeights.Folding folding, PairedTables pairs, NDArray ids, NDArray positions,
+                           NDArray mask, NDArray windowedMask, KvCache cache) {
         NDManager m = ids.getManager();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -321,8 +339,8 @@ public final class Transformer implements AutoCloseable {
         if (w.positions() != null) {
             x = x.add(lookup(w.positions(), positions));
         } else {
-            global = rotation(rope, positions, folding.pairedRope());
-            local = localRope == rope ? global : rotation(localRope, positions, folding.pairedRope());
+            global = rotation(rope, positions, pairs == null ? null : pairs.global());
+            local = localRope == rope ? global : rotation(localRope, positions, pairs == null ? null : pairs.local());
         }
         Attention attention = new Attention(config, b, t, cache, folding);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -364,13 +382,13 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * The rotation of the positions, gathered per row so left-padded rows rotate by their own: cos/sin [B or 1, 1, T,
-     * rotaryDim], or with {@code paired} (folded inference weights) cos + i·sin [B or 1, T, 1, d/2].
+     * rotaryDim], or with {@code paired} (a decoding form's side-by-side table) cos + i·sin [B or 1, T, 1, d/2].
      */
-    private Attention.Rotation rotation(RopeTable table, NDArray positions, boolean paired) {
-        if (paired) {
+    private Attention.Rotation rotation(RopeTable table, NDArray positions, NDArray paired) {
+        if (paired != null) {
             long[] shape = positions.getShape().getShape();
-            NDArray turns = lookup(table.paired(), positions).reshape(shape[0], shape[1], 1, table.paired().getShape().get(1) / 2, 2);
-            return new Attention.PairedRotation(ai.djl.pytorch.jni.JniUtils.complex((ai.djl.pytorch.engine.PtNDArray) turns));
+            NDArray turns = lookup(paired, positions).reshape(shape[0], shape[1], 1, paired.getShape().get(1) / 2, 2);
+            return new Attention.PairedRotation(JniUtils.complex((PtNDArray) turns));
         }
         NDArray cos = table.cos();
         NDArray sin = table.sin();
