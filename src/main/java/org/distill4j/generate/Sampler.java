@@ -1,16 +1,10 @@
 package org.distill4j.generate;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
-import org.distill4j.lm.AttentionMask;
-import org.distill4j.lm.KvCache;
 import org.distill4j.lm.Tokenizer;
 import org.distill4j.lm.Transformer;
 
