@@ -88,9 +88,13 @@ public final class TeacherHackingCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Distillation learning rate (constant after 10 warmup steps). "
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Distillation learning rate: the peak after 10 warmup steps. "
             + "Default: ${DEFAULT-VALUE}.")
     double lr;
+
+    @Option(names = "--final-lr", description = "Learning rate at the end of the cosine decay from --lr, at the last step "
+            + "(default: --lr, a constant rate).")
+    Double finalLr;
 
     @Option(names = "--loss", defaultValue = "fkl", description = "fkl, rkl, jsd, skl, srkl or tvd (docs/losses.md). Default: ${DEFAULT-VALUE}.")
     String loss;
@@ -184,6 +188,9 @@ public final class TeacherHackingCommand implements Callable<Integer> {
         if (!(lr > 0) || !(sftLr > 0) || !(temperature > 0)) {
             throw new UserError("--lr, --sft-lr and --loss-temperature must be > 0");
         }
+        if (finalLr != null && !(finalLr >= 0)) {
+            throw new UserError("--final-lr must be >= 0");
+        }
         Divergence.parse(loss, 0.5, 0.1); // an unknown loss fails here, before any work
         // stages 0 and 1 of the embedded task do not run on the user's inputs: their sizes are 0; the prompt counts are
         // capped by the user's files (LabInputsSetup.prepareInputs)
@@ -191,7 +198,7 @@ public final class TeacherHackingCommand implements Callable<Integer> {
                 .sftSteps(sftSteps).sftBatch(sftBatch).sftLr(sftLr)
                 .distillPrompts(distillPrompts == null ? Integer.MAX_VALUE : distillPrompts).generations(generations)
                 .diversityFactor(diversityFactor).budgets(List.copyOf(budgets)).distillSteps(steps).distillBatch(batchSize)
-                .distillLr(lr).loss(loss).temperature(temperature).evalEvery(evalEvery).valPrompts(valSize).maxNewTokens(maxNewTokens)
+                .distillLr(lr).distillFinalLr(finalLr).loss(loss).temperature(temperature).evalEvery(evalEvery).valPrompts(valSize).maxNewTokens(maxNewTokens)
                 .variants(variants == null ? List.of() : List.copyOf(variants)).build();
         LabVariant.selected(cfg); // an unknown variant fails here, before any work
         return cfg;

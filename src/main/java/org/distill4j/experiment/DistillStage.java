@@ -161,8 +161,7 @@ final class DistillStage {
             if (source instanceof DataSource.Offline off && precomputable(off.examples(), teacher.config().vocabSize())) {
                 objective.precomputeTeacher(off.examples(), 64); // the frozen teacher runs once per example, not once per step
             }
-            TrainConfig tc = TrainConfig.steps(cfg.distillSteps()).constantLr(cfg.distillLr()).warmupSteps(10).weightDecay(0)
-                    .evalEvery(cfg.evalEvery()).saveEvery(cfg.evalEvery() * 4L).logEvery(cfg.evalEvery()).seed(seed).build();
+            TrainConfig tc = trainConfig(cfg, seed);
             LiveDetector live = new LiveDetector(HackingDetector.defaults(), false);
             try (objective) {
                 new Trainer(out, tc.loop()).onEvaluation(live).evaluateAlsoAt(earlyEvaluations(cfg.evalEvery()))
@@ -203,6 +202,15 @@ final class DistillStage {
             tokens += e.response().length;
         }
         return tokens * vocab <= (1L << 26);
+    }
+
+    /**
+     * A distillation run's schedule: 10 warmup steps to {@code distillLr}, then a half cosine to {@code distillFinalLr} at the
+     * last step (constant when they are equal); no weight decay; a checkpoint every 4 evaluations.
+     */
+    static TrainConfig trainConfig(LabConfig cfg, long seed) {
+        return TrainConfig.steps(cfg.distillSteps()).lr(cfg.distillLr()).finalLr(cfg.distillFinalLr()).warmupSteps(10).weightDecay(0)
+                .evalEvery(cfg.evalEvery()).saveEvery(cfg.evalEvery() * 4L).logEvery(cfg.evalEvery()).seed(seed).build();
     }
 
     /** Evaluations at a quarter and a half of the interval as well: the power-law fit needs the first decades of steps. */

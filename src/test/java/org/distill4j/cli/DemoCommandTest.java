@@ -25,7 +25,7 @@ class DemoCommandTest {
     void anUnknownTaskOrAStepCountBelowOneIsOneCleanLineAndNoRunDirectory() {
         Path out = tmp.resolve("demo");
         for (String[] bad : new String[][] {{"--task", "klingon"}, {"--max-steps", "0"}, {"--eval-every", "0"}, {"--workers", "0"},
-            {"--variants", "offline,online-oracle"}, {"--lr", "0"}}) {
+            {"--variants", "offline,online-oracle"}, {"--lr", "0"}, {"--final-lr", "-1e-4"}}) {
             CliErrorsTest.Result r = CliErrorsTest.run("demo", "--out", out.toString(), bad[0], bad[1]);
             assertThat(r.code()).as(r.err()).isEqualTo(2);
             assertThat(r.err()).startsWith("error: ").contains(bad[0].equals("--variants") ? "online-oracle" : bad[0])
@@ -40,11 +40,11 @@ class DemoCommandTest {
         LabConfig standard = LabConfig.standard();
         assertThat(paper).isEqualTo(LabConfig.paper());
         assertThat(paper.toBuilder().distillPrompts(standard.distillPrompts()).distillSteps(standard.distillSteps())
-                .distillLr(standard.distillLr()).evalEvery(standard.evalEvery()).build())
-                .as("only P, the steps, the rate and the cadence differ").isEqualTo(standard);
+                .distillLr(standard.distillLr()).distillFinalLr(null).evalEvery(standard.evalEvery()).build())
+                .as("only P, the steps, the rate and its decay, and the cadence differ").isEqualTo(standard);
         assertThat(List.of(paper.distillPrompts(), paper.generations(), paper.distillSteps(), paper.evalEvery()))
                 .containsExactly(384, 2, 800, 40);
-        assertThat(paper.distillLr()).isEqualTo(5e-4);
+        assertThat(List.of(paper.distillLr(), paper.distillFinalLr())).containsExactly(5e-4, 2e-4);
         // epochs of the offline set (P·G sequences, batch B): 16.7 over six times the sequences, against the standard's 25
         assertThat((double) paper.distillSteps() * paper.distillBatch() / (paper.distillPrompts() * paper.generations()))
                 .isCloseTo(16.67, org.assertj.core.api.Assertions.within(0.01));
@@ -52,6 +52,11 @@ class DemoCommandTest {
                 .isEqualTo(25);
         assertThat(config()).as("the default demo is unchanged").isEqualTo(standard);
         assertThat(config("--paper", "--lr", "1e-3").distillLr()).isEqualTo(1e-3);
+        assertThat(config("--paper", "--lr", "1e-3").distillFinalLr()).as("the preset's decay is kept").isEqualTo(2e-4);
+        assertThat(config("--lr", "2e-3").distillFinalLr()).as("the standard demo: a constant rate").isEqualTo(2e-3);
+        LabConfig decayed = config("--final-lr", "5e-5");
+        assertThat(List.of(decayed.distillLr(), decayed.distillFinalLr())).containsExactly(1e-3, 5e-5);
+        assertThat(decayed.toBuilder().distillFinalLr(null).build()).isEqualTo(standard);
     }
 
     @Test

@@ -147,6 +147,10 @@ class TeacherHackingCommandTest {
         CliErrorsTest.Result subset = run(more.toArray(String[]::new));
         assertThat(subset.code()).as(subset.err()).isZero();
         assertThat(out.resolve("seed-2").toFile().list()).containsExactly("offline");
+        // a decayed rate is another setting: the directory made at a constant rate is not resumed with it
+        List<String> decayed = new ArrayList<>(more);
+        decayed.addAll(List.of("--final-lr", "1e-4"));
+        assertCleanError(run(decayed.toArray(String[]::new)), "other settings", "config.yaml");
     }
 
     @Test
@@ -214,6 +218,8 @@ class TeacherHackingCommandTest {
         assertCleanError(run(args(List.of("--oracle", oracle.toString(), "--teacher", teacher.toString(), "--student",
                 student.toString(), "--prompts", prompts.toString(), "--variants", "offline,online-oracle", "--out", out.toString()))),
                 "online-oracle", "--variants");
+        assertCleanError(run(args(List.of("--oracle", oracle.toString(), "--teacher", teacher.toString(), "--student",
+                student.toString(), "--prompts", prompts.toString(), "--final-lr", "-1e-4", "--out", out.toString()))), "--final-lr");
         // nothing was run
         assertThat(out.resolve("seed-1")).doesNotExist();
     }

@@ -1,12 +1,14 @@
 package org.distill4j.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.distill4j.train.LrSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +47,8 @@ class TeacherHackingLabTest {
     @Test
     void configRoundTripsThroughYamlAndOldConfigsReadWithTemperatureOneAndAllVariants() throws Exception {
         Path f = tmp.resolve("config.yaml");
-        for (LabConfig c : List.of(LabConfig.standard(), LabConfig.paper().toBuilder().variants(List.of("offline")).build())) {
+        for (LabConfig c : List.of(LabConfig.standard(), LabConfig.paper().toBuilder().variants(List.of("offline")).build(),
+                LabConfig.standard().toBuilder().distillFinalLr(5e-5).build())) {
             c.write(f);
             assertThat(LabConfig.read(f)).isEqualTo(c);
         }
@@ -55,6 +58,29 @@ class TeacherHackingLabTest {
         assertThat(LabConfig.read(f).generationTemperature()).isEqualTo(1.0);
         assertThat(LabConfig.read(f).variants()).isEmpty();
         assertThat(LabVariant.selected(LabConfig.read(f))).isEqualTo(LabVariant.all(LabConfig.standard()));
+        LabConfig.standard().write(f);
+        Files.writeString(f, Files.readString(f).replaceAll("(?m)^distillFinalLr:.*\\n", ""));
+        assertThat(LabConfig.read(f)).as("a config from before the decay existed: a constant rate").isEqualTo(LabConfig.standard());
+    }
+
+    @Test
+    void theDistillationRateWarmsUpForTenStepsThenIsConstantOrDecaysByACosineToTheFinalRateAtTheLastStep() {
+        LabConfig constant = LabConfig.paper().toBuilder().distillFinalLr(null).build();
+        assertThat(constant.distillFinalLr()).isEqualTo(constant.distillLr());
+        LrSchedule flat = DistillStage.trainConfig(constant, 1).schedule();
+        assertThat(flat.lr(0)).isZero();
+        assertThat(flat.lr(5)).isCloseTo(2.5e-4, within(1e-12));
+        for (long s : new long[] {10, 400, 799, 800}) {
+            assertThat(flat.lr(s)).isEqualTo(5e-4);
+        }
+        LabConfig decayed = constant.toBuilder().distillFinalLr(5e-5).build();
+        assertThat(LabConfig.paper().distillFinalLr()).as("the paper preset decays").isEqualTo(2e-4);
+        LrSchedule cos = DistillStage.trainConfig(decayed, 1).schedule();
+        assertThat(cos.lr(10)).isEqualTo(5e-4);
+        assertThat(cos.lr(405)).as("half way through the decay: the mean of peak and final").isCloseTo(2.75e-4, within(1e-12));
+        assertThat(cos.lr(800)).isCloseTo(5e-5, within(1e-15));
+        assertThat(decayed.toBuilder().distillLr(1e-3).build().distillFinalLr()).as("a set final rate is kept").isEqualTo(5e-5);
+        assertThat(constant.toBuilder().distillLr(1e-3).build().distillFinalLr()).as("a constant rate follows the peak").isEqualTo(1e-3);
     }
 
     @Test
