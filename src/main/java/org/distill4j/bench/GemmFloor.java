@@ -25,18 +25,88 @@ public final class GemmFloor {
      * and up fused, as the sampler runs them).
      */
     public static List<Gemm> generate(BenchShape s, int rows, int promptLength, int newTokens) {
+        return products(s, generatePasses(rows, promptLength, newTokens));
+    }
+
+    /**
+     * One pass of the workload's products in the order a forward pass runs them: every layer's q/k/v, o, gate/up and
+     * down products on that layer's own weights, then the head, run {@code repeats} times.
+     */
+    public record Pass(int layerRows, int headRows, int repeats) {}
+
+    /**
+     * {@link #generate}'s products as the run issues them: the prefill's pass (every layer on all prompt tokens, the head
+     * on the last) and one pass per further token (every layer and the head on one token per row).
+     */
+    public static List<Pass> generatePasses(int rows, int promptLength, int newTokens) {
+        return List.of(new Pass(rows * promptLength, rows, 1), new Pass(rows, rows, newTokens - 1));
+    }
+
+    /** The products of {@code passes}, counted as {@link #generate} counts them. */
+    public static List<Gemm> products(BenchShape s, List<Pass> passes) {
         int h = s.hidden();
         int i = s.intermediate();
         List<Gemm> out = new ArrayList<>();
-        for (int m : new int[] {rows * promptLength, rows}) {
-            int count = m == rows * promptLength ? s.layers() : s.layers() * (newTokens - 1);
-            out.add(new Gemm(m, h, 3 * h, count));
-            out.add(new Gemm(m, h, h, count));
-            out.add(new Gemm(m, h, 2 * i, count));
-            out.add(new Gemm(m, i, h, count));
+        for (Pass p : passes) {
+            int count = s.layers() * p.repeats();
+            out.add(new Gemm(p.layerRows(), h, 3 * h, count));
+            out.add(new Gemm(p.layerRows(), h, h, count));
+            out.add(new Gemm(p.layerRows(), h, 2 * i, count));
+            out.add(new Gemm(p.layerRows(), i, h, count));
+            out.add(new Gemm(p.headRows(), h, s.vocab(), p.repeats()));
         }
-        out.add(new Gemm(rows, h, s.vocab(), newTokens));
         return out;
+    }
+
+    /**
+     * Seconds the same products take when run pass by pass over a model's worth of distinct weights, as a decoding step
+     * meets them: each product's weights come back from wherever the rest of the model's weights have pushed them,
+     * instead of hot from the product's own previous repetition, as in {@link #seconds}. Still a floor — nothing but
+     * the products runs — and the closer one for a whole step.
+     */
+    public static double secondsInPassOrder(NDManager parent, BenchShape s, List<Pass> passes) {
+        try (NDManager m = parent.newSubManager()) {
+            int h = s.hidden();
+            int i = s.intermediate();
+            List<NDArray[]> layers = new ArrayList<>();
+            for (int l = 0; l < s.layers(); l++) {
+                layers.add(new NDArray[] {m.randomNormal(new Shape(3L * h, h)), m.randomNormal(new Shape(h, h)),
+                    m.randomNormal(new Shape(2L * i, h)), m.randomNormal(new Shape(h, i))});
+            }
+            NDArray head = m.randomNormal(new Shape(s.vocab(), h));
+            double total = 0;
+            for (Pass p : passes) {
+                total += p.repeats() * secondsPerPass(m, layers, head, p);
+            }
+            return total;
+        }
+    }
+
+    private static double secondsPerPass(NDManager m, List<NDArray[]> layers, NDArray head, Pass p) {
+        long h = head.getShape().get(1);
+        long i = layers.get(0)[3].getShape().get(1);
+        NDArray x = m.randomNormal(new Shape(p.layerRows(), h));
+        NDArray xi = m.randomNormal(new Shape(p.layerRows(), i));
+        NDArray last = m.randomNormal(new Shape(p.headRows(), h));
+        int reps = Math.max(3, Math.min(50, p.repeats()));
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 4; round++) {
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                for (NDArray[] w : layers) {
+                    for (int j = 0; j < 4; j++) {
+                        NDArray in = j == 3 ? xi : x;
+                        in.getNDArrayInternal().linear(in, w[j], null).close();
+                    }
+                }
+                last.getNDArrayInternal().linear(last, head, null).close();
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / reps);
+        }
+        x.close();
+        xi.close();
+        last.close();
+        return best;
     }
 
     /** Seconds the products take in all. */

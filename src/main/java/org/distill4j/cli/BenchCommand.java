@@ -120,12 +120,15 @@ public final class BenchCommand implements Runnable {
                     BenchShape shape = BenchShape.byName(s);
                     double flops = ComputeCeiling.generateFlopsPerToken(shape, GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS);
                     double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
-                    double floor = tokens / GemmFloor.seconds(m, GemmFloor.generate(shape, GenerateBench.PROMPTS,
-                            GenerateBench.PROMPT_LEN, GenerateBench.NEW_TOKENS));
+                    List<GemmFloor.Pass> passes = GemmFloor.generatePasses(GenerateBench.PROMPTS, GenerateBench.PROMPT_LEN,
+                            GenerateBench.NEW_TOKENS);
+                    double floor = tokens / GemmFloor.seconds(m, GemmFloor.products(shape, passes));
+                    double passFloor = tokens / GemmFloor.secondsInPassOrder(m, shape, passes);
                     Double theirs = peer.get("generate/" + s);
                     double tokS = GenerateBench.tokensPerSecond(m, shape, reps);
                     ratios.put(s, report("generate", s, tokS, rates.square(), flops, rates.best(), peer,
-                            String.format(",\"gemm_floor_tok_s\":%.0f,\"gemm_floor_fraction\":%.2f%s", floor, tokS / floor,
+                            String.format(",\"gemm_floor_tok_s\":%.0f,\"gemm_floor_fraction\":%.2f,\"pass_order_floor_tok_s\":%.0f,"
+                                    + "\"pass_order_floor_fraction\":%.2f%s", floor, tokS / floor, passFloor, tokS / passFloor,
                                     theirs == null ? "" : String.format(",\"gemm_floor_ratio\":%.2f", floor / theirs))));
                 }
                 return ratios;

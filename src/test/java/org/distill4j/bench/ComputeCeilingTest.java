@@ -3,6 +3,8 @@ package org.distill4j.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDManager;
+import java.util.List;
 import java.util.Map;
 import org.distill4j.lm.Transformer;
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,25 @@ class ComputeCeilingTest {
             }
             double expected = 64 * 64 * ComputeCeiling.generateFlopsPerToken(shape, 16, 64);
             assertThat(flops).isCloseTo(expected, within(1e-9 * expected));
+        }
+    }
+
+    @Test
+    void thePassOrderFloorRunsTheSameProductsPassByPass() {
+        List<GemmFloor.Pass> passes = GemmFloor.generatePasses(64, 16, 64);
+        assertThat(passes).containsExactly(new GemmFloor.Pass(1024, 64, 1), new GemmFloor.Pass(64, 64, 63));
+        // a tiny shape, timed for real: one product per layer and kind per pass repetition, the head once per pass
+        BenchShape tiny = new BenchShape("tiny", 16, 2, 2, 24, 32, 1);
+        List<GemmFloor.Pass> few = List.of(new GemmFloor.Pass(8, 2, 1), new GemmFloor.Pass(2, 2, 3));
+        assertThat(GemmFloor.products(tiny, few)).containsExactly(
+                new GemmFloor.Gemm(8, 16, 48, 2), new GemmFloor.Gemm(8, 16, 16, 2), new GemmFloor.Gemm(8, 16, 48, 2),
+                new GemmFloor.Gemm(8, 24, 16, 2), new GemmFloor.Gemm(2, 16, 32, 1),
+                new GemmFloor.Gemm(2, 16, 48, 6), new GemmFloor.Gemm(2, 16, 16, 6), new GemmFloor.Gemm(2, 16, 48, 6),
+                new GemmFloor.Gemm(2, 24, 16, 6), new GemmFloor.Gemm(2, 16, 32, 3));
+        try (NDManager m = NDManager.newBaseManager()) {
+            double seconds = GemmFloor.secondsInPassOrder(m, tiny, few);
+            assertThat(seconds).isPositive().isLessThan(1.0);
+            assertThat(m.getManagedArrays()).as("the weights and inputs are freed").isEmpty();
         }
     }
 }
