@@ -63,6 +63,10 @@ public final class DemoCommand implements Callable<Integer> {
             + "(default: --lr, a constant rate; 2e-4 with --paper).")
     Double finalLr;
 
+    @Option(names = "--val-size", description = "Validation prompts used (one oracle, teacher and student sample each per "
+            + "evaluation; default 48, 24 with --quick or --task shakespeare).")
+    Integer valSize;
+
     @Option(names = "--variants", split = ",", description = "Only these distillation runs, e.g. offline,online-teacher "
             + "(default: all: offline, online-teacher, online-student, low-diversity, budget-N).")
     List<String> variants;
@@ -114,6 +118,12 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new UserError("--final-lr must be >= 0");
             }
             cfg = cfg.toBuilder().distillFinalLr(finalLr).build();
+        }
+        if (valSize != null) {
+            if (valSize < 1) {
+                throw new UserError("--val-size must be >= 1");
+            }
+            cfg = cfg.toBuilder().valPrompts(valSize).build();
         }
         if (seeds != null) {
             cfg = cfg.withSeeds(seedList(seeds));

@@ -25,7 +25,7 @@ class DemoCommandTest {
     void anUnknownTaskOrAStepCountBelowOneIsOneCleanLineAndNoRunDirectory() {
         Path out = tmp.resolve("demo");
         for (String[] bad : new String[][] {{"--task", "klingon"}, {"--max-steps", "0"}, {"--eval-every", "0"}, {"--workers", "0"},
-            {"--variants", "offline,online-oracle"}, {"--lr", "0"}, {"--final-lr", "-1e-4"}}) {
+            {"--variants", "offline,online-oracle"}, {"--lr", "0"}, {"--final-lr", "-1e-4"}, {"--val-size", "0"}}) {
             CliErrorsTest.Result r = CliErrorsTest.run("demo", "--out", out.toString(), bad[0], bad[1]);
             assertThat(r.code()).as(r.err()).isEqualTo(2);
             assertThat(r.err()).startsWith("error: ").contains(bad[0].equals("--variants") ? "online-oracle" : bad[0])
@@ -65,6 +65,9 @@ class DemoCommandTest {
         assertThat(c.seeds()).containsExactly(1L);
         assertThat(c.distillSteps()).isEqualTo(300);
         assertThat(c.distillPrompts()).isEqualTo(384);
+        assertThat(c.valPrompts()).as("the preset's").isEqualTo(48);
+        assertThat(config("--paper", "--val-size", "96").valPrompts()).isEqualTo(96);
+        assertThat(config("--task", "shakespeare", "--val-size", "12").valPrompts()).isEqualTo(12);
         assertThat(LabVariant.selected(c).stream().map(LabVariant::name)).containsExactly("offline", "online-teacher");
         assertThat(LabVariant.selected(LabConfig.paper())).hasSize(LabVariant.all(LabConfig.paper()).size());
     }
