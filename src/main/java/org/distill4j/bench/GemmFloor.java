@@ -44,18 +44,24 @@ public final class GemmFloor {
 
     /** The products of {@code passes}, counted as {@link #generate} counts them. */
     public static List<Gemm> products(BenchShape s, List<Pass> passes) {
-        int h = s.hidden();
-        int i = s.intermediate();
         List<Gemm> out = new ArrayList<>();
         for (Pass p : passes) {
-            int count = s.layers() * p.repeats();
-            out.add(new Gemm(p.layerRows(), h, 3 * h, count));
-            out.add(new Gemm(p.layerRows(), h, h, count));
-            out.add(new Gemm(p.layerRows(), h, 2 * i, count));
-            out.add(new Gemm(p.layerRows(), i, h, count));
-            out.add(new Gemm(p.headRows(), h, s.vocab(), p.repeats()));
+            out.addAll(layerProducts(s, p.layerRows(), s.layers() * p.repeats()));
+            out.add(headProduct(s, p));
         }
         return out;
+    }
+
+    /** One layer's products on {@code rows} rows, in the order a forward pass runs them: q/k/v, o, gate/up, down. */
+    private static List<Gemm> layerProducts(BenchShape s, int rows, int count) {
+        int h = s.hidden();
+        int i = s.intermediate();
+        return List.of(new Gemm(rows, h, 3 * h, count), new Gemm(rows, h, h, count), new Gemm(rows, h, 2 * i, count),
+                new Gemm(rows, i, h, count));
+    }
+
+    private static Gemm headProduct(BenchShape s, Pass p) {
+        return new Gemm(p.headRows(), s.hidden(), s.vocab(), p.repeats());
     }
 
     /**
@@ -66,47 +72,29 @@ public final class GemmFloor {
      */
     public static double secondsInPassOrder(NDManager parent, BenchShape s, List<Pass> passes) {
         try (NDManager m = parent.newSubManager()) {
-            int h = s.hidden();
-            int i = s.intermediate();
             List<NDArray[]> layers = new ArrayList<>();
             for (int l = 0; l < s.layers(); l++) {
-                layers.add(new NDArray[] {m.randomNormal(new Shape(3L * h, h)), m.randomNormal(new Shape(h, h)),
-                    m.randomNormal(new Shape(2L * i, h)), m.randomNormal(new Shape(h, i))});
+                layers.add(layerProducts(s, 1, 1).stream().map(g -> weight(m, g)).toArray(NDArray[]::new));
             }
-            NDArray head = m.randomNormal(new Shape(s.vocab(), h));
+            NDArray head = weight(m, headProduct(s, passes.get(0)));
             double total = 0;
             for (Pass p : passes) {
-                total += p.repeats() * secondsPerPass(m, layers, head, p);
+                try (NDManager inputs = m.newSubManager()) {
+                    NDArray[] x = layerProducts(s, p.layerRows(), 1).stream().map(g -> input(inputs, g)).toArray(NDArray[]::new);
+                    NDArray last = input(inputs, headProduct(s, p));
+                    int reps = Math.max(3, Math.min(50, p.repeats()));
+                    total += p.repeats() * bestSecondsPerRep(reps, () -> {
+                        for (NDArray[] w : layers) {
+                            for (int j = 0; j < w.length; j++) {
+                                linear(x[j], w[j]);
+                            }
+                        }
+                        linear(last, head);
+                    });
+                }
             }
             return total;
         }
-    }
-
-    private static double secondsPerPass(NDManager m, List<NDArray[]> layers, NDArray head, Pass p) {
-        long h = head.getShape().get(1);
-        long i = layers.get(0)[3].getShape().get(1);
-        NDArray x = m.randomNormal(new Shape(p.layerRows(), h));
-        NDArray xi = m.randomNormal(new Shape(p.layerRows(), i));
-        NDArray last = m.randomNormal(new Shape(p.headRows(), h));
-        int reps = Math.max(3, Math.min(50, p.repeats()));
-        double best = Double.MAX_VALUE;
-        for (int round = 0; round < 4; round++) {
-            long t0 = System.nanoTime();
-            for (int r = 0; r < reps; r++) {
-                for (NDArray[] w : layers) {
-                    for (int j = 0; j < 4; j++) {
-                        NDArray in = j == 3 ? xi : x;
-                        in.getNDArrayInternal().linear(in, w[j], null).close();
-                    }
-                }
-                last.getNDArrayInternal().linear(last, head, null).close();
-            }
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / reps);
-        }
-        x.close();
-        xi.close();
-        last.close();
-        return best;
     }
 
     /** Seconds the products take in all. */
@@ -120,20 +108,38 @@ public final class GemmFloor {
 
     private static double secondsPerProduct(NDManager parent, Gemm g) {
         try (NDManager m = parent.newSubManager()) {
-            NDArray x = m.randomNormal(new Shape(g.m(), g.k()));
-            NDArray w = m.randomNormal(new Shape(g.n(), g.k()));
+            NDArray x = input(m, g);
+            NDArray w = weight(m, g);
             int reps = (int) Math.max(3, Math.min(100, 2e9 / (2.0 * g.m() * g.k() * g.n())));
-            double best = Double.MAX_VALUE;
-            for (int round = 0; round < 4; round++) {
-                long t0 = System.nanoTime();
-                for (int r = 0; r < reps; r++) {
-                    // the same call the Transformer makes (torch linear: x · wᵀ)
-                    NDList out = x.getNDArrayInternal().linear(x, w, null);
-                    out.close();
-                }
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9 / reps);
-            }
-            return best;
+            return bestSecondsPerRep(reps, () -> linear(x, w));
         }
+    }
+
+    /** The product's weight [n, k], as the Transformer stores it. */
+    private static NDArray weight(NDManager m, Gemm g) {
+        return m.randomNormal(new Shape(g.n(), g.k()));
+    }
+
+    private static NDArray input(NDManager m, Gemm g) {
+        return m.randomNormal(new Shape(g.m(), g.k()));
+    }
+
+    /** The same call the Transformer makes (torch linear: x · wᵀ); the result is dropped. */
+    private static void linear(NDArray x, NDArray w) {
+        NDList out = x.getNDArrayInternal().linear(x, w, null);
+        out.close();
+    }
+
+    /** The best of 4 rounds of {@code reps} runs of {@code once}, in seconds per run. */
+    private static double bestSecondsPerRep(int reps, Runnable once) {
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 4; round++) {
+            long t0 = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                once.run();
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / reps);
+        }
+        return best;
     }
 }
