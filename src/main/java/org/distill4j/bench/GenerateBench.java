@@ -20,15 +20,7 @@ public final class GenerateBench {
     /** Generated tokens per second (best of {@code reps} timed runs after one warm-up). */
     public static double tokensPerSecond(NDManager parent, BenchShape shape, int reps) {
         try (Transformer model = Transformer.random(shape.config(), parent, 0)) {
-            SplittableRandom rng = new SplittableRandom(0);
-            List<long[]> prompts = new ArrayList<>();
-            for (int i = 0; i < PROMPTS; i++) {
-                long[] p = new long[PROMPT_LEN];
-                for (int j = 0; j < PROMPT_LEN; j++) {
-                    p[j] = rng.nextInt(shape.vocab());
-                }
-                prompts.add(p);
-            }
+            List<long[]> prompts = randomPrompts(PROMPTS, PROMPT_LEN, shape.vocab());
             // no EOS: every row generates exactly NEW_TOKENS, as the peer's min_new_tokens forces
             SamplingParams params = SamplingParams.of(1.0, NEW_TOKENS, 0, Set.of());
             Sampler sampler = new Sampler(model, null, PROMPTS);
@@ -41,5 +33,19 @@ public final class GenerateBench {
             }
             return PROMPTS * NEW_TOKENS / best;
         }
+    }
+
+    /** {@code count} prompts of {@code length} uniform token ids below {@code vocab}, from seed 0: the benches' prompts. */
+    static List<long[]> randomPrompts(int count, int length, int vocab) {
+        SplittableRandom rng = new SplittableRandom(0);
+        List<long[]> prompts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long[] p = new long[length];
+            for (int j = 0; j < length; j++) {
+                p[j] = rng.nextInt(vocab);
+            }
+            prompts.add(p);
+        }
+        return prompts;
     }
 }

@@ -1,12 +1,10 @@
 package org.distill4j.bench;
 
 import ai.djl.ndarray.NDManager;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.distill4j.generate.Sample;
 import org.distill4j.generate.Sampler;
 import org.distill4j.generate.SamplingParams;
@@ -62,15 +60,7 @@ public final class SamplingBench {
     public static <T> T with(NDManager parent, BenchShape shape, Workload w, java.util.function.Function<SamplingBench, T> body) {
         ModelConfig config = shape.config(shape.vocab(), w.promptLength() + w.newTokens());
         try (Transformer model = Transformer.random(config, parent, 0)) {
-            SplittableRandom rng = new SplittableRandom(0);
-            List<long[]> prompts = new ArrayList<>();
-            for (int i = 0; i < w.prompts(); i++) {
-                long[] p = new long[w.promptLength()];
-                for (int j = 0; j < p.length; j++) {
-                    p[j] = rng.nextInt(shape.vocab());
-                }
-                prompts.add(p);
-            }
+            List<long[]> prompts = GenerateBench.randomPrompts(w.prompts(), w.promptLength(), shape.vocab());
             Set<Integer> eos = new HashSet<>();
             for (int id = 0; eos.size() < Math.round(w.eosPerVocab() * shape.vocab()); id++) {
                 eos.add(id * 7 % shape.vocab()); // spread over the vocabulary
