@@ -63,7 +63,7 @@ record InferenceWeights(Weights weights, Folding folding) {
                 int qRows = c.numAttentionHeads() * c.headDim();
                 if (l.qNorm() == null) {
                     NDArray rows = f.rowFactors(qkvW.getShape().get(0), qRows, c.attentionScale());
-                    qkvW = f.keep(qkvW.mul(rows));
+                    qkvW = f.times(qkvW, rows);
                     qkvB = qkvB == null ? null : f.keep(qkvB.mul(rows.reshape(-1)));
                 } else {
                     NDArray q = f.keep(f.scale(l.qNorm()).mul((float) c.attentionScale()));
@@ -81,11 +81,9 @@ record InferenceWeights(Weights weights, Folding folding) {
                         g.gateUp().bias(), false, null);
                 // the folded copies replace the packed concatenations: without this a fusion held both (about half the
                 // weights' own memory more, at 0.4–1B)
-                f.release(p.qkv().weight());
-                if (qkvB != p.qkv().bias()) {
-                    f.release(p.qkv().bias());
-                }
-                f.release(g.gateUp().weight());
+                f.release(p.qkv().weight(), qkv.weight());
+                f.release(p.qkv().bias(), qkv.bias());
+                f.release(g.gateUp().weight(), gateUp.weight());
                 layers.add(new Layer(Norm.UNIT, new Packed(qkv), f.resultNorm(qNorm), f.resultNorm(kNorm), l.o(),
                         f.resultNorm(f.plainOrNull(l.postAttnNorm())), Norm.UNIT, new GatedPacked(gateUp, g.down()),
                         f.resultNorm(f.plainOrNull(l.postMlpNorm()))));
@@ -110,9 +108,12 @@ record InferenceWeights(Weights weights, Folding folding) {
             return derived;
         }
 
-        /** Frees a packed array that a folded copy replaces, if {@code m} made it (the model's own arrays stay). */
-        void release(NDArray replaced) {
-            if (replaced != null && replaced.getManager() == m) {
+        /**
+         * Frees a packed array that its folded form replaces, if {@code m} made it (the model's own arrays stay) and it
+         * is not the folded form itself (folded in place).
+         */
+        void release(NDArray replaced, NDArray folded) {
+            if (replaced != null && replaced != folded && replaced.getManager() == m) {
                 replaced.close();
             }
         }
@@ -144,7 +145,16 @@ record InferenceWeights(Weights weights, Folding folding) {
 
         /** W·diag(g): the projection of x·g. */
         NDArray scaleColumns(NDArray w, NDArray g) {
-            return keep(w.mul(keep(g.reshape(1, g.getShape().get(0)))));
+            return times(w, keep(g.reshape(1, g.getShape().get(0))));
+        }
+
+        /**
+         * x·factor (broadcast), in place when x is a copy the packing made ({@code m} owns it, nothing else sees it):
+         * a fresh product would be one more full-size copy of the matrix per fold, and its freed predecessor a hole
+         * that malloc keeps resident.
+         */
+        NDArray times(NDArray x, NDArray factor) {
+            return x.getManager() == m ? x.muli(factor) : keep(x.mul(factor));
         }
 
         /** A column [out, 1] of {@code s} for the first {@code rows} outputs (the queries) and 1 after. */

@@ -21,6 +21,7 @@ import org.distill4j.lm.Weights.GatedPacked;
 import org.distill4j.lm.Weights.Layer;
 import org.distill4j.lm.Weights.Norm;
 import org.distill4j.lm.Weights.Plain;
+import org.distill4j.util.NativeMemory;
 import org.distill4j.util.Scalars;
 
 /**
@@ -41,6 +42,8 @@ public final class Transformer implements AutoCloseable {
     private Lora lora;
     private final RopeTable rope;
     private final RopeTable localRope;
+    /** Whether a decoding form has been built (see {@link #fuseForInference}); a racing second trim would be harmless. */
+    private boolean fusedBefore;
 
     /** cos/sin [maxPositions, rotaryDim] of one rope. */
     private record RopeTable(Rope rope, NDArray cos, NDArray sin) {
@@ -251,6 +254,14 @@ public final class Transformer implements AutoCloseable {
     public Fusion fuseForInference() {
         NDManager m = manager.newSubManager();
         InferenceWeights fused = InferenceWeights.of(weights.packed(m), config, m);
+        if (!fusedBefore) {
+            // folding frees its intermediates in holes between the arrays it keeps, which malloc keeps resident under
+            // the launcher's settings (0.9 GB at Qwen3-0.6B): returned once, at the model's first decoding form. Later
+            // forms (a training loop's samples) reuse those holes, and trimming every time would also hand back the
+            // freed activations that the launcher keeps so that each step need not page-fault them in again.
+            fusedBefore = true;
+            NativeMemory.trim();
+        }
         PairedTables pairs = null;
         if (fused.folding().pairedRope()) {
             NDArray global = rope.paired(m);
