@@ -44,6 +44,8 @@ public final class Transformer implements AutoCloseable {
     private final RopeTable localRope;
     /** Whether a decoding form has been built (see {@link #fuseForInference}); a racing second trim would be harmless. */
     private boolean fusedBefore;
+    /** Decoding forms at least this large hand malloc's retained holes back after the model's first one. */
+    static final long TRIM_AFTER_FUSION_BYTES = 64L << 20;
 
     /** cos/sin [maxPositions, rotaryDim] of one rope. */
     private record RopeTable(Rope rope, NDArray cos, NDArray sin) {
@@ -256,11 +258,14 @@ public final class Transformer implements AutoCloseable {
         InferenceWeights fused = InferenceWeights.of(weights.packed(m), config, m);
         if (!fusedBefore) {
             // folding frees its intermediates in holes between the arrays it keeps, which malloc keeps resident under
-            // the launcher's settings (0.9 GB at Qwen3-0.6B): returned once, at the model's first decoding form. Later
-            // forms (a training loop's samples) reuse those holes, and trimming every time would also hand back the
-            // freed activations that the launcher keeps so that each step need not page-fault them in again.
+            // the launcher's settings (0.9 GB at Qwen3-0.6B): returned once, at the model's first decoding form, and
+            // only where they can be large. Later forms (a training loop's samples) reuse those holes, and every trim
+            // also hands back the freed activations that the launcher keeps so that steps need not page-fault them in
+            // again: the lab's small models, made by the dozen, have a few MB of holes and are not worth that.
             fusedBefore = true;
-            NativeMemory.trim();
+            if (bytes(m) >= TRIM_AFTER_FUSION_BYTES) {
+                NativeMemory.trim();
+            }
         }
         PairedTables pairs = null;
         if (fused.folding().pairedRope()) {
@@ -268,6 +273,15 @@ public final class Transformer implements AutoCloseable {
             pairs = new PairedTables(global, localRope == rope ? global : localRope.paired(m));
         }
         return new Fusion(m, fused, pairs);
+    }
+
+    /** The bytes of the arrays {@code m} holds. */
+    private static long bytes(NDManager m) {
+        long total = 0;
+        for (NDArray a : m.getManagedArrays()) {
+            total += a.size() * a.getDataType().getNumOfBytes();
+        }
+        return total;
     }
 
     /** The forward pass over the packed weights of {@link #fuseForInference}. */
