@@ -104,7 +104,7 @@ class Model:
                     F.linear(x, self.qkv[i]); F.linear(x, self.o[i])
                     F.linear(x, self.gate_up[i]); F.linear(xi, self.down[i])
                 F.linear(last, self.emb)
-            seconds += repeats * best_seconds(once, 10, 1)
+            seconds += repeats * seconds_per_run(once, 10)
         return seconds
 
     def attention(self) -> float:
@@ -123,7 +123,7 @@ class Model:
                 for k, v in zip(self.keys, self.values):
                     torch.matmul(torch.softmax(torch.matmul(q, k[:, :, :t + 1].transpose(-1, -2)), -1), v[:, :, :t + 1])
 
-        return min(best_seconds(fused, 1, 1), best_seconds(products, 1, 1))
+        return min(seconds_per_run(fused, 1), seconds_per_run(products, 1))
 
     def generate(self, fn, seed: int):
         """The prompts' prefill, then a token per row per step: NEW tokens per row."""
@@ -144,14 +144,11 @@ def compiled():
     return lambda tok, *rest: (prefill if tok.size(1) > 1 else step)(tok, *rest)
 
 
-def best_seconds(fn, reps: int, timings: int = 5) -> float:
-    best = math.inf
-    for _ in range(timings):
-        start = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        best = min(best, (time.perf_counter() - start) / reps)
-    return best
+def seconds_per_run(fn, reps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - start) / reps
 
 
 def main():
@@ -176,7 +173,7 @@ def main():
                     floor = min(floor, model.floor())
                     attention = min(attention, model.attention())
                     for name in names:
-                        seconds[name] = min(seconds[name], best_seconds(lambda: model.generate(decoders[name], r), 1, 1))
+                        seconds[name] = min(seconds[name], seconds_per_run(lambda: model.generate(decoders[name], r), 1))
                 for name in names:
                     print(json.dumps({"shape": shape, "round": r + 1, "decoder": name,
                                       "tok_s": round(ROWS * NEW / seconds[name]), "floor_tok_s": round(ROWS * NEW / floor),

@@ -20,29 +20,21 @@ public final class GemmFloor {
     private GemmFloor() {}
 
     /**
-     * The projections of {@link GenerateBench}'s run: the prefill runs every layer on all prompt tokens and the head on
-     * the last; each of the remaining tokens runs every layer and the head on one token per row (q, k, v fused, gate
-     * and up fused, as the sampler runs them).
-     */
-    public static List<Gemm> generate(BenchShape s, int rows, int promptLength, int newTokens) {
-        return products(s, generatePasses(rows, promptLength, newTokens));
-    }
-
-    /**
      * One pass of the workload's products in the order a forward pass runs them: every layer's q/k/v, o, gate/up and
      * down products on that layer's own weights, then the head, run {@code repeats} times.
      */
     public record Pass(int layerRows, int headRows, int repeats) {}
 
     /**
-     * {@link #generate}'s products as the run issues them: the prefill's pass (every layer on all prompt tokens, the head
-     * on the last) and one pass per further token (every layer and the head on one token per row).
+     * The projections of {@link GenerateBench}'s run as it issues them: the prefill's pass (every layer on all prompt
+     * tokens, the head on the last) and one pass per further token (every layer and the head on one token per row);
+     * q, k, v fused and gate and up fused, as the sampler runs them.
      */
     public static List<Pass> generatePasses(int rows, int promptLength, int newTokens) {
         return List.of(new Pass(rows * promptLength, rows, 1), new Pass(rows, rows, newTokens - 1));
     }
 
-    /** The products of {@code passes}, counted as {@link #generate} counts them. */
+    /** The products of {@code passes}, each kind with the number of times the passes run it. */
     public static List<Gemm> products(BenchShape s, List<Pass> passes) {
         List<Gemm> out = new ArrayList<>();
         for (Pass p : passes) {

@@ -123,6 +123,7 @@ public final class BenchCommand implements Runnable {
                     double tokens = GenerateBench.PROMPTS * GenerateBench.NEW_TOKENS;
                     List<GemmFloor.Pass> passes = GemmFloor.generatePasses(GenerateBench.PROMPTS, GenerateBench.PROMPT_LEN,
                             GenerateBench.NEW_TOKENS);
+                    List<GemmFloor.Gemm> products = GemmFloor.products(shape, passes);
                     double floorSeconds = Double.MAX_VALUE;
                     double passSeconds = Double.MAX_VALUE;
                     double runSeconds = Double.MAX_VALUE;
@@ -130,7 +131,7 @@ public final class BenchCommand implements Runnable {
                         // floors and run timed by turns, best of each: the VM's speed drifts within a minute, and a
                         // fraction of a floor timed at another moment moved by ±20 %
                         for (int r = 0; r < Math.max(reps, 4); r++) {
-                            floorSeconds = Math.min(floorSeconds, GemmFloor.seconds(m, GemmFloor.products(shape, passes)));
+                            floorSeconds = Math.min(floorSeconds, GemmFloor.seconds(m, products));
                             passSeconds = Math.min(passSeconds, GemmFloor.secondsInPassOrder(m, shape, passes));
                             runSeconds = Math.min(runSeconds, run.seconds(r + 1));
                         }

@@ -52,7 +52,7 @@ class ComputeCeilingTest {
     void theGemmFloorTimesExactlyTheProductsTheCeilingCounts() {
         for (BenchShape shape : new BenchShape[] {BenchShape.SMALL, BenchShape.MEDIUM}) {
             double flops = 0;
-            for (GemmFloor.Gemm g : GemmFloor.generate(shape, 64, 16, 64)) {
+            for (GemmFloor.Gemm g : GemmFloor.products(shape, GemmFloor.generatePasses(64, 16, 64))) {
                 flops += g.count() * 2.0 * g.m() * g.k() * g.n();
             }
             double expected = 64 * 64 * ComputeCeiling.generateFlopsPerToken(shape, 16, 64);
